@@ -1,0 +1,518 @@
+import { randomUUID } from 'node:crypto';
+
+import { ANONYMOUS_USER_ID } from '../shared/entity';
+import type { ClientSessionEntity, SessionSnapshot } from '../shared/entity';
+import { ClientSessionError } from '../shared/errors';
+import { createConsoleLogger } from '../shared/logger';
+import type { Logger } from '../shared/logger';
+import type { SessionStore, StoredSession } from './SessionStore';
+import { assertEventId, assertTimestamp, assertTimeoutSeconds } from './validate';
+
+export interface ClientSessionOptions {
+  /** Where the session is kept between events and across restarts. */
+  readonly store: SessionStore;
+  /**
+   * Seconds of inactivity in the foreground after which the next event starts a new session.
+   * @default 1800
+   */
+  readonly foregroundTimeout?: number;
+  /**
+   * Seconds of inactivity in the background (and while the app is closed) after which the
+   * next event starts a new session.
+   * @default 1800
+   */
+  readonly backgroundTimeout?: number;
+  /**
+   * Continue the stored session after a restart when the app was closed for no longer than
+   * the background timeout. `false` gives the mobile trackers' rule: the first event after
+   * every start opens a new session.
+   * @default true
+   */
+  readonly continueSessionOnRestart?: boolean;
+  /**
+   * Report the all-zero user id and no previous session id. The store keeps the real ids.
+   * @default false
+   */
+  readonly anonymous?: boolean;
+  /**
+   * The time now, in epoch milliseconds.
+   * @default Date.now
+   */
+  readonly clock?: () => number;
+  /**
+   * Whether the app starts in the background.
+   * @default false
+   */
+  readonly isBackground?: boolean;
+  /**
+   * Seconds the clock may step backwards without ending the session.
+   * @default 60
+   */
+  readonly clockToleranceSeconds?: number;
+  /** Where warnings go. @default a console logger at level `warn` */
+  readonly logger?: Logger;
+}
+
+export type SessionStartListener = (entity: ClientSessionEntity) => void;
+export type SessionChangeListener = (snapshot: SessionSnapshot) => void;
+
+/**
+ * How many event indexes a session reserves in the store ahead of use. A crash leaves at most
+ * this many unused, and the store is written once per this many events instead of each time.
+ */
+const EVENT_INDEX_RESERVATION = 128;
+
+/** `lastActivity` is written at least this often while events flow (SPEC 6: about a second). */
+const LAST_ACTIVITY_FLUSH_MS = 1000;
+
+/** Mutable working copy of the stored record. */
+type State = { -readonly [K in keyof StoredSession]: StoredSession[K] };
+
+/**
+ * A Snowplow client session: decides, for each event, which session it belongs to and its
+ * index within it, and keeps that state in a {@link SessionStore}.
+ *
+ * @remarks
+ * Knows nothing of Electron or of Snowplow payloads; the tracker plugins and the Electron
+ * wiring are adapters around it. Sessions are judged lazily: only {@link stamp} starts or
+ * rotates one.
+ */
+export class ClientSession {
+  private readonly store: SessionStore;
+  private readonly clock: () => number;
+  private readonly logger: Logger;
+  private readonly toleranceMs: number;
+  private readonly continueOnRestart: boolean;
+  private foregroundTimeoutMs: number;
+  private backgroundTimeoutMs: number;
+  private anonymous: boolean;
+
+  private state: State;
+  /** Last event index handed out in the current session by this instance. */
+  private issued: number;
+  /** Event index reserved in the store (the `eventIndex` last written). */
+  private reserved: number;
+  private persistedLastActivity: number | null;
+  private lastEntity: ClientSessionEntity | null = null;
+  private closed = false;
+
+  private readonly startListeners = new Set<SessionStartListener>();
+  private readonly changeListeners = new Set<SessionChangeListener>();
+
+  constructor(options: ClientSessionOptions) {
+    if (options === null || typeof options !== 'object' || options.store === undefined) {
+      throw new ClientSessionError(
+        'INVALID_OPTION',
+        'new ClientSession(options) needs options.store (for example a SqliteSessionStore)',
+      );
+    }
+    this.store = options.store;
+    this.clock = options.clock ?? Date.now;
+    this.logger = options.logger ?? createConsoleLogger();
+    this.foregroundTimeoutMs = secondsOption('foregroundTimeout', options.foregroundTimeout, 1800);
+    this.backgroundTimeoutMs = secondsOption('backgroundTimeout', options.backgroundTimeout, 1800);
+    this.toleranceMs = secondsOption('clockToleranceSeconds', options.clockToleranceSeconds, 60);
+    this.continueOnRestart = options.continueSessionOnRestart ?? true;
+    this.anonymous = options.anonymous ?? false;
+    const isBackground = options.isBackground ?? false;
+
+    const stored = this.store.getSession();
+    const now = this.clock();
+    if (stored === undefined) {
+      const candidate = randomUUID();
+      const userId = this.store.claimUserId?.(candidate) ?? candidate;
+      this.state = emptyState(userId, isBackground, this.anonymous);
+      this.issued = 0;
+      this.reserved = 0;
+      this.persistedLastActivity = null;
+      return;
+    }
+
+    this.state = { ...stored };
+    this.issued = stored.eventIndex;
+    this.reserved = stored.eventIndex;
+    this.persistedLastActivity = stored.lastActivity;
+    this.lastEntity = this.entityOf(this.issued);
+
+    // A start is a transition out of "closed", and closed time counts as background time.
+    if (this.state.sessionId !== null) {
+      const due =
+        !this.continueOnRestart ||
+        stored.anonymous !== this.anonymous ||
+        this.hasExpired(now, this.backgroundTimeoutMs);
+      if (due) this.state.newSessionDue = true;
+    }
+    this.state.isBackground = isBackground;
+    this.touch(now);
+    this.persist();
+  }
+
+  /**
+   * Assigns an event to a session and returns the `client_session` entity data for it. The
+   * only operation that starts or rotates a session.
+   *
+   * @param eventId - the event's id (`eid`), a UUID
+   * @param timestamp - the event's own timestamp in epoch milliseconds (`dtm`, or `ttm` when
+   *   the caller set a true timestamp); becomes `firstEventTimestamp` for a session's first event
+   */
+  stamp(eventId: string, timestamp: number): ClientSessionEntity {
+    this.assertOpen('stamp');
+    assertEventId(eventId, 'stamp(eventId)');
+    assertTimestamp(timestamp, 'stamp(timestamp)');
+    const now = this.clock();
+
+    const expired =
+      this.state.sessionId === null ||
+      this.state.newSessionDue ||
+      this.hasExpired(now, this.currentTimeoutMs());
+    if (expired) {
+      this.startSession(eventId, timestamp, now);
+    } else {
+      this.touch(now);
+      const needsReservation = this.issued + 1 > this.reserved;
+      const activityStale =
+        this.persistedLastActivity === null ||
+        now - this.persistedLastActivity >= LAST_ACTIVITY_FLUSH_MS;
+      if (needsReservation || activityStale) this.persist();
+    }
+
+    this.issued += 1;
+    const entity = this.entityOf(this.issued);
+    if (entity === null) {
+      throw new ClientSessionError('INTERNAL', 'a session was started but is incomplete');
+    }
+    this.lastEntity = entity;
+    if (expired) {
+      this.emitStart(entity);
+      this.emitChange();
+    }
+    return entity;
+  }
+
+  /**
+   * Tells the session whether the app is in the background. A change counts as activity: if
+   * the session has expired under the timeout of the state being left, the next event starts
+   * a new one. Repeating the current state does nothing.
+   */
+  setIsBackground(isBackground: boolean): void {
+    this.assertOpen('setIsBackground');
+    if (typeof isBackground !== 'boolean') {
+      throw new ClientSessionError(
+        'INVALID_ARGUMENT',
+        `setIsBackground(isBackground) takes a boolean, got ${typeof isBackground}`,
+      );
+    }
+    if (isBackground === this.state.isBackground) return;
+
+    this.markActivity(this.clock());
+    this.state.isBackground = isBackground;
+    this.persist();
+    this.emitChange();
+  }
+
+  getIsBackground(): boolean {
+    return this.state.isBackground;
+  }
+
+  /** The next event starts a new session. Stored at once, so it survives a restart. */
+  startNewSession(): void {
+    this.assertOpen('startNewSession');
+    if (this.state.newSessionDue) return;
+    this.state.newSessionDue = true;
+    this.persist();
+    this.emitChange();
+  }
+
+  /**
+   * Records activity without an event (keep-alive): if the session has already expired the
+   * next event starts a new one, otherwise its expiry moves forward.
+   */
+  extend(): void {
+    this.assertOpen('extend');
+    const wasDue = this.state.newSessionDue;
+    this.markActivity(this.clock());
+    if (this.state.newSessionDue !== wasDue) {
+      this.persist();
+      this.emitChange();
+    } else if (
+      this.persistedLastActivity === null ||
+      (this.state.lastActivity ?? 0) - this.persistedLastActivity >= LAST_ACTIVITY_FLUSH_MS
+    ) {
+      this.persist();
+    }
+  }
+
+  /**
+   * Switches anonymous mode. A change starts a new session at the next event, so that no
+   * session mixes anonymous and identified events.
+   */
+  setAnonymous(anonymous: boolean): void {
+    this.assertOpen('setAnonymous');
+    if (typeof anonymous !== 'boolean') {
+      throw new ClientSessionError(
+        'INVALID_ARGUMENT',
+        `setAnonymous(anonymous) takes a boolean, got ${typeof anonymous}`,
+      );
+    }
+    if (anonymous === this.anonymous) return;
+    this.anonymous = anonymous;
+    if (this.state.sessionId !== null) this.state.newSessionDue = true;
+    this.persist();
+    this.emitChange();
+  }
+
+  getAnonymous(): boolean {
+    return this.anonymous;
+  }
+
+  /** Changes the foreground timeout, in seconds, from now on. */
+  setForegroundTimeout(seconds: number): void {
+    assertTimeoutSeconds(seconds, 'setForegroundTimeout(seconds)');
+    this.foregroundTimeoutMs = seconds * 1000;
+    this.emitChange();
+  }
+
+  /** Changes the background timeout, in seconds, from now on. */
+  setBackgroundTimeout(seconds: number): void {
+    assertTimeoutSeconds(seconds, 'setBackgroundTimeout(seconds)');
+    this.backgroundTimeoutMs = seconds * 1000;
+    this.emitChange();
+  }
+
+  /** What the session looks like now. Never starts or rotates a session. */
+  getSnapshot(): SessionSnapshot {
+    const timeoutMs = this.currentTimeoutMs();
+    const { lastActivity, newSessionDue, sessionId, isBackground } = this.state;
+    const expiresAt =
+      sessionId === null || newSessionDue || lastActivity === null
+        ? null
+        : lastActivity + timeoutMs;
+    return {
+      entity: this.lastEntity,
+      isBackground,
+      lastActivity,
+      expiresAt,
+      newSessionDue: sessionId === null || newSessionDue,
+      timeoutSeconds: timeoutMs / 1000,
+    };
+  }
+
+  /** Calls `listener` with the first entity of every new session. Returns an unsubscribe. */
+  onSessionStart(listener: SessionStartListener): () => void {
+    return subscribe(this.startListeners, listener, 'onSessionStart(listener)');
+  }
+
+  /**
+   * Calls `listener` with a fresh snapshot when a session starts, the app moves between
+   * foreground and background, a new session is requested or a setting changes; not on every
+   * event. Returns an unsubscribe.
+   */
+  onChange(listener: SessionChangeListener): () => void {
+    return subscribe(this.changeListeners, listener, 'onChange(listener)');
+  }
+
+  /**
+   * Writes the exact state (giving back unused reserved indexes) and closes the store.
+   * Idempotent; any other call afterwards throws.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.startListeners.clear();
+    this.changeListeners.clear();
+    try {
+      this.persist(true);
+    } finally {
+      this.store.close?.();
+    }
+  }
+
+  /** Whether the session is over, given the time now and a timeout. */
+  private hasExpired(now: number, timeoutMs: number): boolean {
+    const last = this.state.lastActivity;
+    if (last === null) return false;
+    return now - last > timeoutMs || now < last - this.toleranceMs;
+  }
+
+  private currentTimeoutMs(): number {
+    return this.state.isBackground ? this.backgroundTimeoutMs : this.foregroundTimeoutMs;
+  }
+
+  /** Activity without an event: a transition or a keep-alive (SPEC 4 and 5). */
+  private markActivity(now: number): void {
+    if (this.state.sessionId !== null && this.hasExpired(now, this.currentTimeoutMs())) {
+      this.state.newSessionDue = true;
+      this.state.lastActivity = now;
+      return;
+    }
+    this.touch(now);
+  }
+
+  /** Moves `lastActivity` forward, never back. */
+  private touch(now: number): void {
+    if (this.state.lastActivity === null || now > this.state.lastActivity) {
+      this.state.lastActivity = now;
+    }
+  }
+
+  private startSession(eventId: string, timestamp: number, now: number): void {
+    this.transaction(() => {
+      // Another process may have started sessions since we last looked: count past them.
+      const stored = this.readStore();
+      const base =
+        stored !== undefined && stored.sessionIndex > this.state.sessionIndex ? stored : this.state;
+      this.state = {
+        ...this.state,
+        previousSessionId: base.sessionId,
+        sessionId: randomUUID(),
+        sessionIndex: base.sessionIndex + 1,
+        eventIndex: 0,
+        firstEventId: eventId,
+        firstEventTimestamp: new Date(timestamp).toISOString(),
+        lastActivity: now,
+        newSessionDue: false,
+        anonymous: this.anonymous,
+      };
+      this.issued = 0;
+      this.reserved = 0;
+      this.write(false);
+    });
+  }
+
+  /**
+   * Makes the state durable, reserving event indexes ahead. Reads the store first, inside one
+   * transaction, so that another process using the same store is never contradicted: a newer
+   * session there is adopted, indexes it reserved are skipped.
+   */
+  private persist(exact = false): void {
+    this.transaction(() => {
+      const stored = this.readStore();
+      if (stored !== undefined) this.merge(stored);
+      this.write(exact);
+    });
+  }
+
+  private merge(stored: StoredSession): void {
+    if (stored.sessionIndex > this.state.sessionIndex && stored.sessionId !== null) {
+      this.state = {
+        ...this.state,
+        sessionId: stored.sessionId,
+        previousSessionId: stored.previousSessionId,
+        sessionIndex: stored.sessionIndex,
+        firstEventId: stored.firstEventId,
+        firstEventTimestamp: stored.firstEventTimestamp,
+        newSessionDue: this.state.newSessionDue || stored.newSessionDue,
+        anonymous: stored.anonymous,
+      };
+      this.issued = stored.eventIndex;
+      this.reserved = stored.eventIndex;
+    } else if (stored.sessionId === this.state.sessionId && stored.eventIndex > this.reserved) {
+      // Someone else reserved indexes of this session beyond ours: never hand those out.
+      this.issued = Math.max(this.issued, stored.eventIndex);
+      this.reserved = stored.eventIndex;
+      if (stored.newSessionDue) this.state.newSessionDue = true;
+    }
+  }
+
+  private write(exact: boolean): void {
+    let eventIndex: number;
+    if (exact) {
+      eventIndex = this.issued;
+    } else {
+      if (this.issued + 1 > this.reserved) this.reserved = this.issued + EVENT_INDEX_RESERVATION;
+      eventIndex = this.reserved;
+    }
+    this.state.eventIndex = eventIndex;
+    this.store.setSession({ ...this.state });
+    this.reserved = eventIndex;
+    this.persistedLastActivity = this.state.lastActivity;
+  }
+
+  private readStore(): StoredSession | undefined {
+    return this.store.getSession();
+  }
+
+  private transaction(fn: () => void): void {
+    if (this.store.transaction !== undefined) this.store.transaction(fn);
+    else fn();
+  }
+
+  private entityOf(eventIndex: number): ClientSessionEntity | null {
+    const s = this.state;
+    if (s.sessionId === null || s.firstEventId === null || s.firstEventTimestamp === null) {
+      return null;
+    }
+    const anonymous = s.anonymous;
+    return {
+      userId: anonymous ? ANONYMOUS_USER_ID : s.userId,
+      sessionId: s.sessionId,
+      sessionIndex: s.sessionIndex,
+      eventIndex,
+      previousSessionId: anonymous ? null : s.previousSessionId,
+      storageMechanism: this.store.storageMechanism,
+      firstEventId: s.firstEventId,
+      firstEventTimestamp: s.firstEventTimestamp,
+    };
+  }
+
+  private emitStart(entity: ClientSessionEntity): void {
+    for (const listener of [...this.startListeners]) {
+      this.safeCall('onSessionStart', () => listener(entity));
+    }
+  }
+
+  private emitChange(): void {
+    if (this.changeListeners.size === 0) return;
+    const snapshot = this.getSnapshot();
+    for (const listener of [...this.changeListeners]) {
+      this.safeCall('onChange', () => listener(snapshot));
+    }
+  }
+
+  private safeCall(name: string, call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.logger.error(`an ${name} listener threw; tracking goes on`, error);
+    }
+  }
+
+  private assertOpen(method: string): void {
+    if (this.closed) {
+      throw new ClientSessionError('CLOSED', `${method}() was called after close()`);
+    }
+  }
+}
+
+function emptyState(userId: string, isBackground: boolean, anonymous: boolean): State {
+  return {
+    version: 1,
+    userId,
+    sessionId: null,
+    previousSessionId: null,
+    sessionIndex: 0,
+    eventIndex: 0,
+    firstEventId: null,
+    firstEventTimestamp: null,
+    lastActivity: null,
+    isBackground,
+    newSessionDue: false,
+    anonymous,
+  };
+}
+
+function secondsOption(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback * 1000;
+  assertTimeoutSeconds(value, `options.${name}`);
+  return value * 1000;
+}
+
+function subscribe<T>(set: Set<T>, listener: T, what: string): () => void {
+  if (typeof listener !== 'function') {
+    throw new ClientSessionError('INVALID_ARGUMENT', `${what} takes a function`);
+  }
+  set.add(listener);
+  return () => {
+    set.delete(listener);
+  };
+}

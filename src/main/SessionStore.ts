@@ -1,0 +1,58 @@
+import type { StorageMechanism } from '../shared/entity';
+
+/**
+ * The state a store keeps for one session. Plain JSON: stores may serialise it as they
+ * like, but must give back what they were given.
+ */
+export interface StoredSession {
+  /** Layout version of this record; a store refuses records newer than it knows. */
+  readonly version: 1;
+  /** The installation's user id (the real one, also in anonymous mode). */
+  readonly userId: string;
+  /** `null` until the first event starts the first session. */
+  readonly sessionId: string | null;
+  readonly previousSessionId: string | null;
+  /** 0 until the first session starts. */
+  readonly sessionIndex: number;
+  /**
+   * The highest event index that may have been issued in this session. A running session
+   * reserves indexes ahead of use, so after a crash the next index is above every one that
+   * was handed out.
+   */
+  readonly eventIndex: number;
+  readonly firstEventId: string | null;
+  readonly firstEventTimestamp: string | null;
+  /** Epoch milliseconds of the last event, transition or keep-alive. */
+  readonly lastActivity: number | null;
+  readonly isBackground: boolean;
+  /** The next event starts a new session (requested, or found expired at a transition). */
+  readonly newSessionDue: boolean;
+  /** Whether the current session was started in anonymous mode. */
+  readonly anonymous: boolean;
+}
+
+/**
+ * Where a session lives between events and across restarts. Synchronous on purpose, so that
+ * stamping an event needs no `await`; the three calls mirror the Snowplow C++ tracker's
+ * `SessionStore`.
+ */
+export interface SessionStore {
+  /** Reported as `storageMechanism` in the entity. */
+  readonly storageMechanism: StorageMechanism;
+  /** The stored session, or `undefined` when there is none. */
+  getSession(): StoredSession | undefined;
+  setSession(session: StoredSession): void;
+  deleteSession(): void;
+  /**
+   * Runs `fn` so that no other writer of the same store interleaves (a database
+   * transaction). Stores used by one process only may leave it out.
+   */
+  transaction?<T>(fn: () => T): T;
+  /**
+   * Returns the installation's user id, storing `candidate` first when there is none yet.
+   * Lets several named sessions in one store share one user id.
+   */
+  claimUserId?(candidate: string): string;
+  /** Flushes and releases the store. Further calls are errors. */
+  close?(): void;
+}

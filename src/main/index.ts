@@ -1,0 +1,23 @@
+export { ClientSession } from './ClientSession';
+export type {
+  ClientSessionOptions,
+  SessionChangeListener,
+  SessionStartListener,
+} from './ClientSession';
+export type { SessionStore, StoredSession } from './SessionStore';
+export { MemorySessionStore } from './MemorySessionStore';
+export { SqliteSessionStore, SQLITE_SCHEMA_VERSION } from './SqliteSessionStore';
+export type { SqliteSessionStoreOptions } from './SqliteSessionStore';
+export { ElectronStoreSessionStore } from './ElectronStoreSessionStore';
+export type { ElectronStoreSessionStoreOptions, KeyValueStore } from './ElectronStoreSessionStore';
+export { clientSessionPlugin } from './clientSessionPlugin';
+export type {
+  ClientSessionPluginOptions,
+  ClientSessionTrackerPlugin,
+  PayloadBuilderLike,
+} from './clientSessionPlugin';
+export * from '../shared/entity';
+export { ClientSessionError, PREFIX } from '../shared/errors';
+export type { ClientSessionErrorCode } from '../shared/errors';
+export { createConsoleLogger } from '../shared/logger';
+export type { Logger, LogLevel } from '../shared/logger';

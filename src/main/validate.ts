@@ -1,0 +1,48 @@
+import { validate as isUuid } from 'uuid';
+
+import { ClientSessionError } from '../shared/errors';
+
+/** The largest time a JavaScript `Date` can hold, in epoch milliseconds. */
+const MAX_DATE_MS = 8.64e15;
+
+/** Longest timeout accepted: a year, in seconds. Longer is almost surely a unit mistake. */
+const MAX_TIMEOUT_SECONDS = 365 * 24 * 3600;
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return value.length > 40 ? 'a long string' : `"${value}"`;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value === null) return 'null';
+  return typeof value;
+}
+
+export function assertEventId(value: unknown, where: string): asserts value is string {
+  if (typeof value !== 'string' || !isUuid(value)) {
+    throw new ClientSessionError(
+      'INVALID_ARGUMENT',
+      `${where} must be the event's UUID (its eid), got ${describe(value)}`,
+    );
+  }
+}
+
+export function assertTimestamp(value: unknown, where: string): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_DATE_MS) {
+    throw new ClientSessionError(
+      'INVALID_ARGUMENT',
+      `${where} must be epoch milliseconds (a finite number from 0 to ${MAX_DATE_MS}), got ${describe(value)}`,
+    );
+  }
+}
+
+export function assertTimeoutSeconds(value: unknown, where: string): asserts value is number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value <= 0 ||
+    value > MAX_TIMEOUT_SECONDS
+  ) {
+    throw new ClientSessionError(
+      'INVALID_OPTION',
+      `${where} is in seconds and must be a number above 0 and at most ${MAX_TIMEOUT_SECONDS}, got ${describe(value)}`,
+    );
+  }
+}
