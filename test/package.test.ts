@@ -1,0 +1,56 @@
+// The package as an app loads it: through its name and `exports`, from the built files.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+
+const root = join(__dirname, '..');
+const names = ['ClientSession', 'SqliteSessionStore', 'MemorySessionStore', 'clientSessionPlugin'];
+
+function node(args: string[]): string {
+  return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+}
+
+before(() => {
+  // npm test builds first; build here too when this file runs alone.
+  if (!existsSync(join(root, 'dist/main/index.js'))) {
+    execFileSync(
+      process.execPath,
+      [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+      {
+        cwd: root,
+      },
+    );
+  }
+});
+
+for (const entry of ['electron-client-session', 'electron-client-session/main']) {
+  test(`${entry} loads with require() from CommonJS`, () => {
+    const out = node([
+      '-e',
+      `const m = require('${entry}'); console.log(JSON.stringify(Object.keys(m)))`,
+    ]);
+    const keys = JSON.parse(out) as string[];
+    for (const name of names) assert.ok(keys.includes(name), `${name} exported`);
+  });
+
+  test(`${entry} loads with import from ESM, named exports included`, () => {
+    const out = node([
+      '--input-type=module',
+      '-e',
+      `import { ${names.join(', ')} } from '${entry}';
+       console.log([${names.join(', ')}].map((x) => typeof x).join(','))`,
+    ]);
+    assert.equal(out.trim(), names.map(() => 'function').join(','));
+  });
+}
+
+test('loading the main entry does not load electron', () => {
+  const out = node([
+    '-e',
+    `require('electron-client-session/main');
+     console.log(Object.keys(require.cache).some((p) => p.includes('/node_modules/electron/')))`,
+  ]);
+  assert.equal(out.trim(), 'false');
+});

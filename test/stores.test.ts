@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+
+import Conf from 'conf';
+import Database from 'better-sqlite3';
+import type ElectronStore from 'electron-store';
+
+import {
+  ClientSession,
+  ElectronStoreSessionStore,
+  MemorySessionStore,
+  SqliteSessionStore,
+} from '../src/main';
+import type { KeyValueStore, SessionStore, StoredSession } from '../src/main';
+import { FakeClock } from './support/clock';
+import { eventId } from './support/ids';
+import { tempDir } from './support/tmp';
+
+const dir = tempDir();
+
+const record: StoredSession = {
+  version: 1,
+  userId: '6a2f41a3-c54c-4ea4-9d2e-5d6a9f0c6b11',
+  sessionId: '0b5c2c1c-3f1e-4a0b-8f7b-2c64d3b1a9e0',
+  previousSessionId: null,
+  sessionIndex: 3,
+  eventIndex: 128,
+  firstEventId: 'c7a5e4a2-8d1b-4e38-9a53-0f4a3d6f1e22',
+  firstEventTimestamp: '2026-01-31T09:15:02.123Z',
+  lastActivity: 1769850902123,
+  isBackground: false,
+  newSessionDue: false,
+  anonymous: false,
+};
+
+// Type-level check: a real electron-store instance fits the store's seam.
+type Fits = ElectronStore extends KeyValueStore ? true : never;
+const fits: Fits = true;
+
+const stores: Record<string, (name?: string) => SessionStore> = {
+  memory: () => new MemorySessionStore(),
+  sqlite: (name) => new SqliteSessionStore({ path: join(dir, 'shared.sqlite'), name }),
+  'electron-store (conf)': (name) =>
+    new ElectronStoreSessionStore({ store: new Conf({ cwd: join(dir, 'conf') }), name }),
+};
+
+for (const [kind, make] of Object.entries(stores)) {
+  describe(`${kind} store`, () => {
+    test('gives back what it was given, and nothing after deleteSession()', () => {
+      const store = make(`roundtrip-${kind}`);
+      assert.equal(store.getSession(), undefined);
+      store.setSession(record);
+      assert.deepEqual(store.getSession(), record);
+      store.setSession({ ...record, eventIndex: 256 });
+      assert.equal(store.getSession()?.eventIndex, 256);
+      store.deleteSession();
+      assert.equal(store.getSession(), undefined);
+      store.close?.();
+    });
+
+    test('claimUserId keeps the first id it was given', () => {
+      const store = make(`claim-${kind}`);
+      const first = store.claimUserId?.(record.userId);
+      const second = store.claimUserId?.('11111111-1111-4111-8111-111111111111');
+      assert.equal(second, first);
+      store.close?.();
+    });
+
+    test('reports a storageMechanism the schema allows', () => {
+      const store = make();
+      assert.equal(store.storageMechanism, kind === 'sqlite' ? 'SQLITE' : 'LOCAL_STORAGE');
+      store.close?.();
+    });
+  });
+}
+
+describe('SqliteSessionStore', () => {
+  test('creates its folder and a WAL database readable by the user only', () => {
+    const path = join(dir, 'deep', 'er', 'client-session.sqlite');
+    const store = new SqliteSessionStore({ path });
+    store.setSession(record);
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    const db = new Database(path, { readonly: true });
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    db.close();
+    store.close();
+    assert.equal(existsSync(`${path}-wal`), false, 'close() folds the WAL back');
+  });
+
+  test('keeps named sessions apart in one file', () => {
+    const path = join(dir, 'named.sqlite');
+    const a = new SqliteSessionStore({ path, name: 'a' });
+    const b = new SqliteSessionStore({ path, name: 'b' });
+    a.setSession(record);
+    assert.equal(b.getSession(), undefined);
+    a.close();
+    b.close();
+  });
+
+  test('refuses a bad path with a prefixed error', () => {
+    assert.throws(
+      () => new SqliteSessionStore({ path: 42 as unknown as string }),
+      /^ClientSessionError: electron-client-session: .*options\.path/,
+    );
+  });
+});
+
+test('a session on the electron-store store continues after a restart', () => {
+  const clock = new FakeClock();
+  const cwd = join(dir, 'conf-restart');
+  const open = () =>
+    new ClientSession({
+      store: new ElectronStoreSessionStore({ store: new Conf({ cwd }) }),
+      clock: clock.now,
+    });
+  const a = open();
+  const first = a.stamp(eventId(), clock.time);
+  a.close();
+  const b = open();
+  const next = b.stamp(eventId(), clock.time);
+  assert.equal(next.sessionId, first.sessionId);
+  assert.equal(next.eventIndex, 2);
+  assert.equal(next.storageMechanism, 'LOCAL_STORAGE');
+  assert.equal(fits, true);
+});
