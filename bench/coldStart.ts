@@ -1,0 +1,25 @@
+/**
+ * Child process of the benchmark: times the first entity in a fresh Node process, where the
+ * first SqliteSessionStore also loads better-sqlite3's native addon and nothing is warm yet.
+ * Usage: node --import tsx bench/coldStart.ts <existing database> <include-open|exclude-open>
+ * Prints one JSON line: { "ns": <nanoseconds> }.
+ */
+import { ClientSession, createConsoleLogger, SqliteSessionStore } from '../src/main';
+
+const [path, mode] = process.argv.slice(2);
+if (path === undefined || (mode !== 'include-open' && mode !== 'exclude-open')) {
+  throw new Error('usage: coldStart.ts <database path> <include-open|exclude-open>');
+}
+
+const logger = createConsoleLogger('silent');
+const eventId = '6f2a0c3e-8a1b-4c2d-9e3f-0a1b2c3d4e5f';
+
+let start = process.hrtime.bigint();
+const store = new SqliteSessionStore({ path });
+if (mode === 'exclude-open') start = process.hrtime.bigint();
+const session = new ClientSession({ store, logger });
+session.stamp(eventId, Date.now());
+const ns = Number(process.hrtime.bigint() - start);
+
+session.close();
+process.stdout.write(`${JSON.stringify({ ns })}\n`);

@@ -1,0 +1,124 @@
+import { buildSelfDescribingEvent, newTracker } from '@snowplow/node-tracker';
+import type { CorePlugin, PayloadBuilder } from '@snowplow/tracker-core';
+
+import { clientSessionContext, clientSessionPlugin } from '../../src/main';
+import type { ClientSession } from '../../src/main';
+import { eventIdPool, makeFixture, openSession, silentLogger } from '../lib/fixtures';
+import type { ConfClass } from '../lib/fixtures';
+import { median, nsSince } from '../lib/stats';
+import { rotate } from './stampRate';
+
+export interface TrackerOptions {
+  readonly warmupEvents: number;
+  readonly eventsPerRepetition: number;
+  readonly repetitions: number;
+}
+
+/** What `beforeTrack` attaches in each variant measured. */
+export type TrackerVariant = 'constant' | 'plugin-sqlite' | 'plugin-memory';
+
+export interface TrackerSection {
+  readonly variants: {
+    readonly variant: TrackerVariant;
+    /** Median microseconds per `track()` over the repetitions. */
+    readonly usPerTrack: number;
+    readonly tracksPerSecond: number;
+    readonly repetitionUs: number[];
+  }[];
+  /** Median time with the plugin on the SQLite store over the constant-entity median. */
+  readonly pluginOverConstant: number;
+  readonly pluginOverConstantPerRepetition: number[];
+  readonly memoryPluginOverConstant: number;
+  /** Requests the emitter tried to send; the run fails unless this is 0. */
+  readonly requestsSent: number;
+  readonly emitter: string;
+}
+
+const VARIANTS: readonly TrackerVariant[] = ['constant', 'plugin-sqlite', 'plugin-memory'];
+
+const EVENT_SCHEMA = 'iglu:com.example/bench_click/jsonschema/1-0-0';
+
+/** The buffer never fills, so the emitter never flushes and nothing is sent. */
+const NEVER_FULL = 1_000_000_000;
+
+/**
+ * `track()` of a self-describing event on one real node-tracker whose single plugin hands
+ * `beforeTrack` to the variant under test: a fixed `client_session` entity (what attaching any
+ * entity costs the tracker), or `clientSessionPlugin` on a SQLite or in-memory session. One
+ * tracker for all, so the variants differ in nothing but what the plugin does.
+ */
+export async function measureTracker(Conf: ConfClass, options: TrackerOptions): Promise<TrackerSection> {
+  const sqliteSession = openSession(makeFixture('sqlite', Conf).open());
+  const memorySession = openSession(makeFixture('memory', Conf).open());
+  const stamped = clientSessionContext(memorySession.stamp(eventIdPool(1)[0]!, Date.now()));
+  const constantEntity = { schema: stamped.schema, data: { ...stamped.data } };
+
+  const plugins: Record<TrackerVariant, CorePlugin> = {
+    constant: { beforeTrack: (builder) => builder.addContextEntity(constantEntity) },
+    'plugin-sqlite': asCorePlugin(sqliteSession),
+    'plugin-memory': asCorePlugin(memorySession),
+  };
+  let current: CorePlugin = plugins.constant;
+
+  let requestsSent = 0;
+  const tracker = newTracker(
+    { namespace: 'bench', appId: 'electron-client-session-bench' },
+    {
+      endpoint: 'http://127.0.0.1:9',
+      bufferSize: NEVER_FULL,
+      customFetch: () => {
+        requestsSent += 1;
+        return Promise.resolve(new Response(null, { status: 200 }));
+      },
+    },
+  );
+  tracker.addPlugin({ plugin: { beforeTrack: (builder) => current.beforeTrack?.(builder) } });
+
+  const trackMany = async (count: number): Promise<number> => {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < count; i++) {
+      tracker.track(
+        buildSelfDescribingEvent({ event: { schema: EVENT_SCHEMA, data: { n: i, id: 'save' } } }),
+      );
+    }
+    // The emitter finishes each event in promise callbacks: let them run inside the timing.
+    await new Promise((resolve) => setImmediate(resolve));
+    return nsSince(start);
+  };
+
+  for (const variant of VARIANTS) {
+    current = plugins[variant];
+    await trackMany(options.warmupEvents);
+  }
+
+  const times = new Map<TrackerVariant, number[]>(VARIANTS.map((variant) => [variant, []]));
+  for (let rep = 0; rep < options.repetitions; rep++) {
+    for (const variant of rotate(VARIANTS, rep)) {
+      current = plugins[variant];
+      const ns = await trackMany(options.eventsPerRepetition);
+      times.get(variant)!.push(ns / options.eventsPerRepetition / 1000);
+    }
+  }
+  sqliteSession.close();
+  memorySession.close();
+
+  const constant = times.get('constant')!;
+  const sqlite = times.get('plugin-sqlite')!;
+  return {
+    variants: VARIANTS.map((variant) => {
+      const repetitionUs = times.get(variant)!;
+      const usPerTrack = median(repetitionUs);
+      return { variant, usPerTrack, tracksPerSecond: 1e6 / usPerTrack, repetitionUs };
+    }),
+    pluginOverConstant: median(sqlite) / median(constant),
+    pluginOverConstantPerRepetition: sqlite.map((us, i) => us / constant[i]!),
+    memoryPluginOverConstant: median(times.get('plugin-memory')!) / median(constant),
+    requestsSent,
+    emitter: `bufferSize ${NEVER_FULL} (never flushed); customFetch counts calls, none expected`,
+  };
+}
+
+function asCorePlugin(session: ClientSession): CorePlugin {
+  const plugin = clientSessionPlugin(session, { logger: silentLogger });
+  return { beforeTrack: (builder: PayloadBuilder) => plugin.beforeTrack(builder) };
+}
