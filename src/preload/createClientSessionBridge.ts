@@ -1,0 +1,118 @@
+import type { IpcRenderer, IpcRendererEvent } from 'electron';
+
+import type { ClientSessionEntity, SessionSnapshot } from '../shared/entity';
+import { ClientSessionError } from '../shared/errors';
+import { BRIDGE_VERSION, CHANNELS, MAX_EVENT_ID_LENGTH, fail, isIpcResult } from '../shared/ipc';
+import type { ClientSessionBridge, InvokeChannel, IpcError, IpcResult } from '../shared/ipc';
+import type { Logger } from '../shared/logger';
+
+/** The parts of Electron's `ipcRenderer` the bridge uses. */
+export type BridgeIpcRenderer = Pick<IpcRenderer, 'invoke' | 'sendSync' | 'on' | 'removeListener'>;
+
+type Listener = (snapshot: SessionSnapshot) => void;
+
+const SETUP_HINT =
+  'call registerClientSessionIpc() (or createClientSession()) in the main process before windows load';
+
+/**
+ * The object the preload exposes: each call goes to the main process over the package's
+ * channels and answers an {@link IpcResult}, never a rejection. Only strings and numbers are
+ * sent, so nothing the page passes in can fail to clone on the way.
+ */
+export function createClientSessionBridge(
+  ipcRenderer: BridgeIpcRenderer,
+  logger: Logger,
+): ClientSessionBridge {
+  const call = async <T>(channel: InvokeChannel): Promise<IpcResult<T>> => {
+    try {
+      const result: unknown = await ipcRenderer.invoke(channel);
+      if (isIpcResult(result)) return result as IpcResult<T>;
+      return fail(
+        'NOT_INSTALLED',
+        `the main process gave no valid answer on ${channel}: ${SETUP_HINT}`,
+      );
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      if (text.includes('No handler registered')) {
+        return fail(
+          'NOT_INSTALLED',
+          `nothing handles ${channel} in the main process: ${SETUP_HINT}`,
+        );
+      }
+      return fail('INTERNAL', `${channel} failed: ${text}`);
+    }
+  };
+
+  const listeners = new Set<{ readonly listener: Listener }>();
+  let subscription: Promise<IpcResult<SessionSnapshot>> | null = null;
+  const onChanged = (_event: IpcRendererEvent, snapshot: SessionSnapshot): void => {
+    for (const entry of [...listeners]) {
+      try {
+        entry.listener(snapshot);
+      } catch (error) {
+        logger.error('a session change listener threw', error);
+      }
+    }
+  };
+
+  const subscribe = (listener: Listener, onError?: (error: IpcError) => void): (() => void) => {
+    if (typeof listener !== 'function') {
+      throw new ClientSessionError('INVALID_ARGUMENT', 'subscribe(listener) takes a function');
+    }
+    const entry = { listener };
+    listeners.add(entry);
+    if (subscription === null) {
+      ipcRenderer.on(CHANNELS.changed, onChanged);
+      subscription = call<SessionSnapshot>(CHANNELS.subscribe);
+    }
+    void subscription.then((result) => {
+      if (!result.ok && listeners.has(entry) && typeof onError === 'function') {
+        onError(result.error);
+      }
+    });
+
+    return () => {
+      if (!listeners.delete(entry) || listeners.size > 0) return;
+      ipcRenderer.removeListener(CHANNELS.changed, onChanged);
+      subscription = null;
+      void call<null>(CHANNELS.unsubscribe);
+    };
+  };
+
+  const stamp = (eventId: string, timestamp: number): IpcResult<ClientSessionEntity> => {
+    if (typeof eventId !== 'string' || eventId.length > MAX_EVENT_ID_LENGTH) {
+      return fail(
+        'INVALID_ARGUMENT',
+        `stamp(eventId, timestamp) takes the event's UUID as eventId, got ${kind(eventId)}`,
+      );
+    }
+    if (typeof timestamp !== 'number') {
+      return fail(
+        'INVALID_ARGUMENT',
+        `stamp(eventId, timestamp) takes epoch milliseconds as timestamp, got ${kind(timestamp)}`,
+      );
+    }
+    try {
+      const result: unknown = ipcRenderer.sendSync(CHANNELS.stamp, { eventId, timestamp });
+      if (isIpcResult(result)) return result as IpcResult<ClientSessionEntity>;
+      return fail('NOT_INSTALLED', `nothing answered ${CHANNELS.stamp}: ${SETUP_HINT}`);
+    } catch (error) {
+      return fail('INTERNAL', `${CHANNELS.stamp} failed: ${String(error)}`);
+    }
+  };
+
+  return Object.freeze({
+    version: BRIDGE_VERSION,
+    getSnapshot: () => call<SessionSnapshot>(CHANNELS.snapshot),
+    extend: () => call<SessionSnapshot>(CHANNELS.extend),
+    startNewSession: () => call<SessionSnapshot>(CHANNELS.newSession),
+    subscribe,
+    stamp,
+  });
+}
+
+function kind(value: unknown): string {
+  if (typeof value === 'string') return `a string of ${value.length} characters`;
+  if (value === null) return 'null';
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
