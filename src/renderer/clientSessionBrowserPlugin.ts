@@ -1,0 +1,73 @@
+import { clientSessionContext } from '../shared/entity';
+import { createConsoleLogger } from '../shared/logger';
+import type { Logger } from '../shared/logger';
+import { getClientSession } from './getClientSession';
+import type { RendererClientSession } from './getClientSession';
+
+/**
+ * The part of tracker-core's `PayloadBuilder` the plugin uses; declared here so the package
+ * needs no Snowplow module at run time.
+ */
+export interface BrowserPayloadBuilderLike {
+  getPayload(): Record<string, unknown>;
+  addContextEntity(entity: { schema: string; data: Record<string, unknown> }): void;
+}
+
+/** A plugin as `@snowplow/browser-tracker` takes it (`plugins: [...]` or `addPlugin`). */
+export interface ClientSessionBrowserPlugin {
+  beforeTrack(payloadBuilder: BrowserPayloadBuilderLike): void;
+}
+
+export interface ClientSessionBrowserPluginOptions {
+  /** The bridge to stamp through. @default getClientSession({ name }) */
+  readonly session?: RendererClientSession;
+  /** The name the preload exposed the bridge under. @default 'electronClientSession' */
+  readonly name?: string;
+  /** Where a failure to stamp is reported (once). @default console, level `warn` */
+  readonly logger?: Logger;
+}
+
+/**
+ * Makes a plugin for `@snowplow/browser-tracker` that stamps each event through the bridge, so
+ * that events from every window and from the main process share one session and one event
+ * order, and attaches the `client_session` entity.
+ *
+ * @example
+ * ```ts
+ * newTracker('sp', 'https://collector.example.com', {
+ *   appId: 'my-app',
+ *   contexts: { session: false }, // the tracker's own cookie session entity stays off
+ *   plugins: [clientSessionBrowserPlugin()],
+ * });
+ * ```
+ *
+ * @remarks
+ * Throws `NOT_INSTALLED` at once when the preload did not expose the bridge. Stamping is a
+ * synchronous IPC call (`ipcRenderer.sendSync`): it blocks the page for one round trip to the
+ * main process. An event that cannot be stamped (a refused page, a closed session) is still
+ * tracked, without the entity, and the failure is logged once.
+ */
+export function clientSessionBrowserPlugin(
+  options: ClientSessionBrowserPluginOptions = {},
+): ClientSessionBrowserPlugin {
+  const session =
+    options.session ?? getClientSession(options.name === undefined ? {} : { name: options.name });
+  const logger = options.logger ?? createConsoleLogger();
+  let reported = false;
+
+  return {
+    beforeTrack(payloadBuilder) {
+      const payload = payloadBuilder.getPayload();
+      try {
+        const timestamp = Number(payload.ttm ?? payload.dtm ?? Date.now());
+        const entity = session.stamp(String(payload.eid), timestamp);
+        payloadBuilder.addContextEntity(clientSessionContext(entity) as never);
+      } catch (error) {
+        if (!reported) {
+          reported = true;
+          logger.error('an event could not be stamped and was sent without client_session', error);
+        }
+      }
+    },
+  };
+}
