@@ -1,0 +1,17 @@
+import { defineConfig } from 'vite';
+
+import { libraryAliases } from './libraryAliases';
+
+// Merged by Electron Forge's Vite plugin with its own main-process defaults (CommonJS library
+// build of demo/main.ts into .vite/build/main.js, Electron and Node built-ins external).
+export default defineConfig({
+  resolve: { alias: libraryAliases() },
+  build: {
+    sourcemap: true,
+    rollupOptions: {
+      // A native module cannot be bundled: it is loaded from node_modules at run time, and
+      // forge.config.ts copies it into the packaged app (unpacked from the asar).
+      external: ['better-sqlite3'],
+    },
+  },
+});
