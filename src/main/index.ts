@@ -16,6 +16,15 @@ export type {
   ClientSessionTrackerPlugin,
   PayloadBuilderLike,
 } from './clientSessionPlugin';
+export { createClientSession, DEFAULT_STORE_FILE_NAME } from './electron/createClientSession';
+export type {
+  CreateClientSessionOptions,
+  ElectronClientSession,
+} from './electron/createClientSession';
+export { FocusTracker } from './electron/FocusTracker';
+export type { FocusTrackerOptions } from './electron/FocusTracker';
+export type { ElectronTrackerPlugin, TrackerCoreLike } from './electron/trackerPlugin';
+export type * from './electron/ElectronSeam';
 export * from '../shared/entity';
 export { ClientSessionError, PREFIX } from '../shared/errors';
 export type { ClientSessionErrorCode } from '../shared/errors';

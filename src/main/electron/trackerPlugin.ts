@@ -1,0 +1,103 @@
+import type { SelfDescribingJson } from '../../shared/entity';
+import { createConsoleLogger } from '../../shared/logger';
+import type { Logger } from '../../shared/logger';
+import type { ClientSession } from '../ClientSession';
+import { clientSessionPlugin } from '../clientSessionPlugin';
+import type { ClientSessionTrackerPlugin, PayloadBuilderLike } from '../clientSessionPlugin';
+
+/**
+ * The part of tracker-core's `TrackerCore` used to track lifecycle events. Declared here so
+ * that the package needs no Snowplow module to load; a type test checks it against the real one.
+ */
+export interface TrackerCoreLike {
+  track(payloadBuilder: PayloadBuilderLike): unknown;
+}
+
+/**
+ * The plugin `createClientSession` hands out, for `tracker.addPlugin({ plugin })`: it stamps
+ * every event, and remembers the trackers it was added to so that lifecycle events can be
+ * tracked through them.
+ */
+export interface ElectronTrackerPlugin extends ClientSessionTrackerPlugin {
+  activateCorePlugin(core: TrackerCoreLike): void;
+  deactivatePlugin(core: TrackerCoreLike): void;
+}
+
+/** Internal: the plugin plus the controls `createClientSession` drives it with. */
+export interface TrackerPluginHost {
+  readonly plugin: ElectronTrackerPlugin;
+  /** From now on events are stamped by `session` (`null`: not yet, or no longer). */
+  setSession(session: ClientSession | null): void;
+  /** Tracks a self-describing event through every tracker the plugin was added to. */
+  trackSelfDescribing(event: SelfDescribingJson): void;
+}
+
+type BuildSelfDescribingEvent = (event: { event: SelfDescribingJson }) => PayloadBuilderLike;
+
+export function createTrackerPluginHost(logger: Logger = createConsoleLogger()): TrackerPluginHost {
+  const cores = new Set<TrackerCoreLike>();
+  let stamp: ClientSessionTrackerPlugin | null = null;
+  let warnedEarly = false;
+  let build: BuildSelfDescribingEvent | null | undefined;
+
+  const plugin: ElectronTrackerPlugin = {
+    beforeTrack(payloadBuilder) {
+      if (stamp !== null) {
+        stamp.beforeTrack(payloadBuilder);
+      } else if (!warnedEarly) {
+        warnedEarly = true;
+        logger.warn(
+          'an event was tracked before the client session was ready (the app is not ready yet, ' +
+            'or the session was disposed) and was sent without client_session; ' +
+            'track after `await clientSession.whenReady()`',
+        );
+      }
+    },
+    activateCorePlugin(core) {
+      cores.add(core);
+    },
+    deactivatePlugin(core) {
+      cores.delete(core);
+    },
+  };
+
+  return {
+    plugin,
+    setSession(session) {
+      stamp = session === null ? null : clientSessionPlugin(session, { logger });
+    },
+    trackSelfDescribing(event) {
+      if (cores.size === 0) {
+        logger.debug(`no tracker has the plugin yet; ${event.schema} not tracked`);
+        return;
+      }
+      build ??= loadBuildSelfDescribingEvent(logger);
+      if (build === null) return;
+      for (const core of cores) {
+        try {
+          core.track(build({ event }));
+        } catch (error) {
+          logger.error(`tracking ${event.schema} failed`, error);
+        }
+      }
+    },
+  };
+}
+
+function loadBuildSelfDescribingEvent(logger: Logger): BuildSelfDescribingEvent | null {
+  try {
+    // Loaded only when lifecycle events are on, so the package needs no Snowplow module
+    // otherwise. It comes with @snowplow/node-tracker.
+    const core = require('@snowplow/tracker-core') as {
+      buildSelfDescribingEvent: BuildSelfDescribingEvent;
+    };
+    return core.buildSelfDescribingEvent;
+  } catch (error) {
+    logger.error(
+      'lifecycle events need @snowplow/tracker-core, which could not be loaded; ' +
+        'add it to the app (npm install @snowplow/tracker-core) or turn lifecycleEvents off',
+      error,
+    );
+    return null;
+  }
+}

@@ -1,0 +1,227 @@
+// createClientSession: one call, before or after the app is ready; the store in userData; one
+// set of listeners, all removed on teardown; the store closed on will-quit and session-end.
+import assert from 'node:assert/strict';
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+
+import Database from 'better-sqlite3';
+
+import {
+  DEFAULT_STORE_FILE_NAME,
+  MemorySessionStore,
+  SqliteSessionStore,
+  createClientSession,
+} from '../src/main';
+import { FakeClock } from './support/clock';
+import { recordingLogger, startApp } from './support/electronHarness';
+import { FakeElectron } from './support/fakeElectron';
+import { FakeTimers } from './support/fakeTimers';
+import { eventId } from './support/ids';
+import { assertValidClientSession } from './support/schemas';
+import { tempDir } from './support/tmp';
+
+const dir = tempDir();
+let apps = 0;
+
+/** A fresh stand-in Electron whose appData is a real temporary folder. */
+function freshElectron(): FakeElectron {
+  return new FakeElectron(join(dir, `appData${apps++}`));
+}
+
+function storedEventIndex(path: string): number {
+  const db = new Database(path, { readonly: true });
+  try {
+    const data = db.prepare('SELECT data FROM sessions').pluck().get() as string;
+    return (JSON.parse(data) as { eventIndex: number }).eventIndex;
+  } finally {
+    db.close();
+  }
+}
+
+describe('createClientSession: the store', () => {
+  test('called before ready, it opens the store under the final app name once ready', async () => {
+    const electron = freshElectron();
+    const client = createClientSession({ electron, logger: recordingLogger() });
+    assert.equal(client.session, null);
+    electron.app.setName('Final Name');
+    await electron.app.becomeReady();
+
+    const session = await client.whenReady();
+    assert.equal(client.session, session);
+    const expected = join(electron.app.appData, 'Final Name', DEFAULT_STORE_FILE_NAME);
+    assert.equal(client.storePath, expected);
+    assert.deepEqual(electron.app.userDataReads, ['Final Name']);
+    const entity = session.stamp(eventId(), Date.now());
+    assertValidClientSession(entity);
+    assert.equal(entity.storageMechanism, 'SQLITE');
+    client.dispose();
+    assert.ok(statSync(expected).isFile());
+  });
+
+  test('called after ready, the session is there at once', async () => {
+    const electron = freshElectron();
+    await electron.app.becomeReady();
+    const client = createClientSession({ electron, logger: recordingLogger() });
+    assert.notEqual(client.session, null);
+    assert.equal(await client.whenReady(), client.session);
+    client.dispose();
+  });
+
+  test('the path can be chosen; its folder is created', async () => {
+    const electron = freshElectron();
+    await electron.app.becomeReady();
+    const path = join(dir, 'chosen', 'deeper', 'sessions.db');
+    const client = createClientSession({ electron, path, logger: recordingLogger() });
+    assert.equal(client.storePath, path);
+    assert.deepEqual(electron.app.userDataReads, []);
+    client.dispose();
+    assert.ok(statSync(path).isFile());
+  });
+
+  test('a store that cannot be opened: tracking goes on in memory, said once', async () => {
+    const electron = freshElectron();
+    await electron.app.becomeReady();
+    const path = join(dir, 'a-folder-not-a-file');
+    mkdirSync(path);
+    const logger = recordingLogger();
+    const client = createClientSession({ electron, path, logger });
+    const entity = client.session!.stamp(eventId(), Date.now());
+    assert.equal(entity.storageMechanism, 'LOCAL_STORAGE');
+    assert.equal(client.storePath, null);
+    assert.equal(logger.lines.error.length, 1);
+    assert.match(logger.lines.error[0]!, /could not be opened.*in memory/);
+    client.dispose();
+  });
+
+  test('the store is closed with the exact state on will-quit', async () => {
+    const electron = freshElectron();
+    await electron.app.becomeReady();
+    const client = createClientSession({ electron, logger: recordingLogger() });
+    const session = client.session!;
+    for (let i = 0; i < 3; i++) session.stamp(eventId(), Date.now());
+    electron.app.quit();
+    assert.equal(storedEventIndex(client.storePath!), 3);
+    assert.throws(() => session.stamp(eventId(), Date.now()), { code: 'CLOSED' });
+    assert.equal(electron.listenerTotal(), 0);
+  });
+
+  test("the store is closed on a window's session-end (Windows shutdown sends no quit)", async () => {
+    const electron = freshElectron();
+    await electron.app.becomeReady();
+    const window = electron.app.createWindow('main', { focused: true });
+    const baseline = electron.listenerTotal();
+    const client = createClientSession({ electron, logger: recordingLogger() });
+    client.session!.stamp(eventId(), Date.now());
+    window.fireSessionEnd(['shutdown']);
+    assert.equal(storedEventIndex(client.storePath!), 1);
+    assert.equal(electron.listenerTotal(), baseline);
+  });
+
+  test('state is committed at each change, without any quit event', async () => {
+    const electron = freshElectron();
+    await electron.app.becomeReady();
+    const window = electron.app.createWindow('main', { focused: true });
+    const clock = new FakeClock();
+    const timers = new FakeTimers(clock);
+    const options = { electron, timers, clock: clock.now, logger: recordingLogger() };
+    const client = createClientSession(options);
+    const path = client.storePath!;
+    const first = client.session!.stamp(eventId(), clock.time);
+    window.fire('blur', { focused: false });
+    timers.advance(500);
+
+    // Read by another connection while this one is still open, as after a crash.
+    const stored = new SqliteSessionStore({ path, name: 'default' });
+    try {
+      const record = stored.getSession()!;
+      assert.equal(record.sessionId, first.sessionId);
+      assert.equal(record.isBackground, true);
+      assert.ok(record.eventIndex >= 1);
+    } finally {
+      stored.close();
+      client.dispose();
+    }
+  });
+});
+
+describe('createClientSession: one set of listeners', () => {
+  test('a second call throws ALREADY_CREATED and attaches nothing', async () => {
+    const { electron, client } = await startApp({ main: { focused: true } });
+    const attached = electron.listenerTotal();
+    assert.throws(() => createClientSession({ electron, store: new MemorySessionStore() }), {
+      name: 'ClientSessionError',
+      code: 'ALREADY_CREATED',
+      message: /^electron-client-session: createClientSession\(\) was already called/,
+    });
+    assert.equal(electron.listenerTotal(), attached);
+    client.dispose();
+  });
+
+  test('dispose() removes every listener it added, on the app, powerMonitor and windows', async () => {
+    const electron = freshElectron();
+    await electron.app.becomeReady();
+    const a = electron.app.createWindow('a', { focused: true });
+    electron.app.createWindow('b');
+    const baseline = electron.listenerTotal();
+    const client = createClientSession({ electron, store: new MemorySessionStore() });
+    electron.app.createWindow('created later');
+    const added = electron.listenerTotal();
+    assert.ok(added > baseline + 20, `listeners were added (${baseline} -> ${added})`);
+
+    client.dispose();
+    const withoutLate = electron.listenerTotal() - electron.app.windows[2]!.listenerTotal();
+    assert.equal(withoutLate, baseline);
+    assert.equal(electron.app.windows[2]!.listenerCount('focus'), 0);
+    assert.equal(electron.powerMonitor.listenerTotal(), 0);
+    assert.throws(() => client.session!.stamp(eventId(), Date.now()), { code: 'CLOSED' });
+
+    // Nothing is listening any more: events change nothing and throw nothing.
+    a.fire('blur', { focused: false });
+    electron.powerMonitor.fire('suspend');
+  });
+
+  test('after dispose() a new session can be created', async () => {
+    const { electron, client } = await startApp({ main: { focused: true } });
+    client.dispose();
+    const again = createClientSession({ electron, store: new MemorySessionStore() });
+    assert.notEqual(again.session, null);
+    again.dispose();
+    assert.equal(electron.listenerTotal(), electron.app.windows[0]!.listenerTotal());
+  });
+
+  test('dispose() before ready: nothing is ever attached, whenReady() rejects', async () => {
+    const electron = freshElectron();
+    const client = createClientSession({ electron, store: new MemorySessionStore() });
+    client.dispose();
+    await electron.app.becomeReady();
+    await assert.rejects(client.whenReady(), { code: 'CLOSED' });
+    assert.equal(electron.listenerTotal(), 0);
+    assert.equal(client.session, null);
+  });
+});
+
+describe('createClientSession: bad options', () => {
+  const cases: [string, Record<string, unknown>][] = [
+    ['a relative path', { path: 'sessions.sqlite' }],
+    ['a negative grace period', { backgroundGraceMs: -1 }],
+    ['a timeout in milliseconds by mistake', { foregroundTimeout: 1800 * 1000 * 1000 }],
+    ['a store that is not one', { store: { get: () => null } }],
+    ['lifecycleEvents as a string', { lifecycleEvents: 'yes' }],
+    ['an electron without powerMonitor', { electron: { app: {}, BrowserWindow: {} } }],
+  ];
+  for (const [what, bad] of cases) {
+    test(`${what}: INVALID_OPTION, prefixed, nothing attached`, async () => {
+      const electron = freshElectron();
+      await electron.app.becomeReady();
+      assert.throws(() => createClientSession({ electron, ...bad } as never), {
+        name: 'ClientSessionError',
+        code: 'INVALID_OPTION',
+        message: /^electron-client-session: /,
+      });
+      assert.equal(electron.listenerTotal(), 0);
+      // And the app can still set up a session properly.
+      createClientSession({ electron, store: new MemorySessionStore() }).dispose();
+    });
+  }
+});
