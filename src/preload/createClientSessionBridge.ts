@@ -1,4 +1,4 @@
-import type { IpcRenderer, IpcRendererEvent } from 'electron';
+import type { IpcRendererEvent } from 'electron';
 
 import type { ClientSessionEntity, SessionSnapshot } from '../shared/entity';
 import { ClientSessionError } from '../shared/errors';
@@ -7,7 +7,15 @@ import type { ClientSessionBridge, InvokeChannel, IpcError, IpcResult } from '..
 import type { Logger } from '../shared/logger';
 
 /** The parts of Electron's `ipcRenderer` the bridge uses. */
-export type BridgeIpcRenderer = Pick<IpcRenderer, 'invoke' | 'sendSync' | 'on' | 'removeListener'>;
+export interface BridgeIpcRenderer {
+  invoke(channel: string, ...args: any[]): Promise<any>;
+  sendSync(channel: string, ...args: any[]): any;
+  on(channel: string, listener: (event: IpcRendererEvent, ...args: any[]) => void): unknown;
+  removeListener(
+    channel: string,
+    listener: (event: IpcRendererEvent, ...args: any[]) => void,
+  ): unknown;
+}
 
 type Listener = (snapshot: SessionSnapshot) => void;
 

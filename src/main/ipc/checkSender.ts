@@ -3,13 +3,18 @@ import type { BrowserWindow, WebContents, WebFrameMain } from 'electron';
 import { originOf } from './origins';
 
 /** The parts of a sender's `WebContents` the checks read. */
-export type SenderView = Pick<WebContents, 'id' | 'isDestroyed' | 'getType' | 'mainFrame'>;
+export type SenderView = Pick<WebContents, 'id' | 'isDestroyed' | 'getType'> & {
+  readonly mainFrame: Pick<WebFrameMain, 'processId' | 'routingId'>;
+};
 
 /** The parts of the sending frame the checks read, and `send` for pushes. */
 export type FrameView = Pick<
   WebFrameMain,
-  'url' | 'parent' | 'isDestroyed' | 'detached' | 'processId' | 'routingId' | 'send'
->;
+  'url' | 'isDestroyed' | 'detached' | 'processId' | 'routingId' | 'send'
+> & {
+  /** Only compared with `null`: a frame with a parent is not top-level. */
+  readonly parent: unknown;
+};
 
 /**
  * How the handlers find out whether a `WebContents` is the app's own window: Electron's

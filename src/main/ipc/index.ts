@@ -1,5 +1,9 @@
 export { registerClientSessionIpc } from './registerClientSessionIpc';
-export type { ClientSessionIpcDeps, ClientSessionIpcOptions } from './registerClientSessionIpc';
+export type {
+  ClientSessionIpcDeps,
+  ClientSessionIpcOptions,
+  IpcMainSeam,
+} from './registerClientSessionIpc';
 export {
   clientSessionPreloadPath,
   registerClientSessionPreload,

@@ -1,4 +1,4 @@
-import type { IpcMain, IpcMainEvent, IpcMainInvokeEvent } from 'electron';
+import type { IpcMainEvent, IpcMainInvokeEvent } from 'electron';
 
 import type { ClientSessionEntity, SessionSnapshot } from '../../shared/entity';
 import { ClientSessionError, PREFIX } from '../../shared/errors';
@@ -13,10 +13,18 @@ import { originMatcher } from './origins';
 import type { AllowedOrigins } from './origins';
 import { assertNoArguments, parseStampRequest } from './validateRequest';
 
+/** The parts of Electron's `ipcMain` used. */
+export interface IpcMainSeam {
+  handle(channel: string, listener: (event: IpcMainInvokeEvent, ...args: any[]) => unknown): void;
+  removeHandler(channel: string): void;
+  on(channel: string, listener: (event: IpcMainEvent, ...args: any[]) => void): unknown;
+  removeListener(channel: string, listener: (event: IpcMainEvent, ...args: any[]) => void): unknown;
+}
+
 /** The Electron objects and the session the handlers work with. */
 export interface ClientSessionIpcDeps {
   /** Electron's `ipcMain`. */
-  readonly ipcMain: Pick<IpcMain, 'handle' | 'removeHandler' | 'on' | 'removeListener'>;
+  readonly ipcMain: IpcMainSeam;
   /** The session renderers reach. */
   readonly session: Pick<
     ClientSession,
