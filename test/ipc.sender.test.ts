@@ -15,6 +15,7 @@ import type {
 } from 'electron';
 
 import { ClientSession, MemorySessionStore } from '../src/main';
+import { refusalOf } from '../src/main/ipc/checkSender';
 import type { FrameView, SenderView, WindowLookup } from '../src/main/ipc/checkSender';
 import { registerClientSessionIpc } from '../src/main/ipc/registerClientSessionIpc';
 import type { IpcMainSeam } from '../src/main/ipc/registerClientSessionIpc';
@@ -22,7 +23,7 @@ import type { PreloadSession } from '../src/main/ipc/registerClientSessionPreloa
 import type { PreloadElectron } from '../src/preload/exposeClientSession';
 import { CHANNELS } from '../src/shared/ipc';
 import type { IpcResult } from '../src/shared/ipc';
-import { APP_PAGE, FakeApp, startMain } from './support/fakeIpc';
+import { APP_PAGE, FakeApp, FakeFrame, FakeWebContents, startMain } from './support/fakeIpc';
 import type { FakePage, MainSide } from './support/fakeIpc';
 import { eventId } from './support/ids';
 
@@ -159,6 +160,69 @@ describe('who may use the bridge (SPEC 7)', () => {
     assert.equal(env.logger.lines.filter((line) => line.includes('evil.example')).length, 1);
     await callEveryChannel(env, env.app.openIframe(env.app.openWindow(APP_PAGE), APP_PAGE));
     assert.equal(env.logger.lines.filter((line) => line.includes('iframe')).length, 1);
+  });
+});
+
+describe('each sender check refuses on its own', () => {
+  // Built so that exactly one check fails and every other one passes.
+  function sender(change: (parts: { webContents: FakeWebContents; frame: FakeFrame }) => void) {
+    const frame = new FakeFrame(APP_PAGE, null, 1);
+    const webContents = new FakeWebContents('window', frame);
+    const parts = { webContents, frame };
+    change(parts);
+    const windows: WindowLookup = {
+      fromWebContents: () => ({ webContents: { id: webContents.id }, isDestroyed: () => false }),
+    };
+    return refusalOf(
+      { windows, isAllowedOrigin: (origin) => origin === 'file://' },
+      parts.webContents,
+      parts.frame,
+    );
+  }
+
+  test('the unchanged sender passes', () => {
+    assert.equal(
+      sender(() => {}),
+      null,
+    );
+  });
+
+  test('a webview type, even if a window claims it', () => {
+    assert.match(
+      sender((p) => {
+        p.webContents = new FakeWebContents('webview', p.frame);
+      }) ?? '',
+      /type "webview"/,
+    );
+  });
+
+  test('a frame with a parent, even with the main frame’s ids', () => {
+    assert.match(
+      sender((p) => {
+        p.frame = Object.assign(new FakeFrame(APP_PAGE, p.frame, 1), {
+          routingId: p.frame.routingId,
+        });
+      }) ?? '',
+      /not top-level/,
+    );
+  });
+
+  test('a parentless frame that is not the main frame', () => {
+    assert.match(
+      sender((p) => {
+        p.frame = new FakeFrame(APP_PAGE, null, 1);
+      }) ?? '',
+      /not top-level/,
+    );
+  });
+
+  test('a detached frame', () => {
+    assert.match(
+      sender((p) => {
+        p.frame.detached = true;
+      }) ?? '',
+      /navigated away/,
+    );
   });
 });
 
