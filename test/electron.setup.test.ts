@@ -1,18 +1,21 @@
 // createClientSession: one call, before or after the app is ready; the store in userData; one
 // set of listeners, all removed on teardown; the store closed on will-quit and session-end.
 import assert from 'node:assert/strict';
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
 import Database from 'better-sqlite3';
 
+import { CHANNELS } from '../src/main/ipc';
+import type { IpcResult } from '../src/main/ipc';
 import {
   DEFAULT_STORE_FILE_NAME,
   MemorySessionStore,
   SqliteSessionStore,
   createClientSession,
 } from '../src/main';
+import type { SessionSnapshot } from '../src/main';
 import { FakeClock } from './support/clock';
 import { recordingLogger, startApp } from './support/electronHarness';
 import { FakeElectron } from './support/fakeElectron';
@@ -224,4 +227,87 @@ describe('createClientSession: bad options', () => {
       createClientSession({ electron, store: new MemorySessionStore() }).dispose();
     });
   }
+});
+
+describe('createClientSession: IPC and preload (SPEC 7)', () => {
+  test('once ready, a page of an app window reaches the session; dispose() removes the handlers', async () => {
+    const { electron, client, windows } = await startApp({ main: { focused: true } });
+    const page = electron.ipc.openWindow('file:///app/index.html');
+    const answer = (await page.ipcRenderer.invoke(CHANNELS.snapshot)) as IpcResult<SessionSnapshot>;
+    assert.ok(answer.ok);
+    assert.equal(answer.value.isBackground, false);
+    assert.ok(electron.ipcMain.registrations() > 0);
+
+    client.dispose();
+    assert.equal(electron.ipcMain.registrations(), 0);
+    assert.equal(electron.listenerTotal(), windows.main!.listenerTotal());
+    await assert.rejects(page.ipcRenderer.invoke(CHANNELS.snapshot), /No handler registered/);
+  });
+
+  test('the ipc options reach the handlers', async () => {
+    const { electron, client } = await startApp({}, { ipc: { allowNewSession: false } });
+    const page = electron.ipc.openWindow('file:///app/index.html');
+    const answer = (await page.ipcRenderer.invoke(CHANNELS.newSession)) as IpcResult<unknown>;
+    assert.deepEqual(answer.ok ? null : answer.error.code, 'FORBIDDEN');
+    client.dispose();
+  });
+
+  test('ipc: false registers no handler and needs no ipcMain', async () => {
+    const { electron, client } = await startApp({}, { ipc: false });
+    assert.equal(electron.ipcMain.registrations(), 0);
+    client.dispose();
+
+    const noIpc = freshElectron();
+    await noIpc.app.becomeReady();
+    const { ipcMain: _ipcMain, ...withoutIpcMain } = noIpc;
+    const electronWithoutIpc = {
+      ...withoutIpcMain,
+      app: noIpc.app,
+      BrowserWindow: noIpc.BrowserWindow,
+    };
+    assert.throws(
+      () => createClientSession({ electron: electronWithoutIpc, store: new MemorySessionStore() }),
+      { code: 'INVALID_OPTION', message: /ipcMain \(or set ipc: false\)/ },
+    );
+    createClientSession({
+      electron: electronWithoutIpc,
+      ipc: false,
+      store: new MemorySessionStore(),
+    }).dispose();
+  });
+
+  test('handlers the app registered itself: a clear error, and nothing left attached', async () => {
+    const electron = freshElectron();
+    await electron.app.becomeReady();
+    electron.app.createWindow('main', { focused: true });
+    const first = createClientSession({ electron, store: new MemorySessionStore() });
+    const attached = electron.listenerTotal();
+    // A second app object sharing the same ipcMain, as when the app wired IPC by hand.
+    const other = freshElectron();
+    await other.app.becomeReady();
+    const sharing = {
+      ...other,
+      ipcMain: electron.ipcMain,
+      BrowserWindow: other.BrowserWindow,
+      app: other.app,
+    };
+    assert.throws(
+      () => createClientSession({ electron: sharing, store: new MemorySessionStore() }),
+      {
+        code: 'ALREADY_CREATED',
+      },
+    );
+    assert.equal(electron.listenerTotal(), attached);
+    assert.equal(other.app.listenerTotal() + other.powerMonitor.listenerTotal(), 0);
+    first.dispose();
+  });
+
+  test("preload: true registers the package's preload in the default session, until dispose()", async () => {
+    const filePath = join(dir, 'standalone.js');
+    writeFileSync(filePath, '// the built preload\n');
+    const { electron, client } = await startApp({}, { preload: { filePath } });
+    assert.deepEqual([...electron.session.defaultSession.preloads.values()], [filePath]);
+    client.dispose();
+    assert.equal(electron.session.defaultSession.preloads.size, 0);
+  });
 });

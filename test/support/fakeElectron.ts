@@ -13,6 +13,9 @@ import type {
   SeamPowerMonitor,
   SeamWindow,
 } from '../../src/main/electron/ElectronSeam';
+import type { WindowLookup } from '../../src/main/ipc/checkSender';
+import type { PreloadSession } from '../../src/main/ipc/registerClientSessionPreload';
+import { FakeApp as FakeIpcApp } from './fakeIpc';
 
 type WindowEvents = {
   focus: [];
@@ -200,11 +203,39 @@ export class FakePowerMonitor extends EventEmitter<PowerEvents> implements SeamP
   }
 }
 
-/** The three objects together, as `options.electron` takes them. */
+/** A `Session` that takes preload registrations (Electron 35+ API). */
+export class FakePreloadSession implements PreloadSession {
+  readonly preloads = new Map<string, string>();
+
+  registerPreloadScript(script: {
+    type: 'frame' | 'service-worker';
+    id?: string;
+    filePath: string;
+  }) {
+    const id = script.id ?? String(this.preloads.size);
+    if (this.preloads.has(id))
+      throw new Error(`Cannot register preload script with existing ID '${id}'`);
+    this.preloads.set(id, script.filePath);
+    return id;
+  }
+
+  unregisterPreloadScript(id: string): void {
+    this.preloads.delete(id);
+  }
+}
+
+/**
+ * The objects together, as `options.electron` takes them. IPC comes from the IPC stand-ins
+ * (`ipcMain`, and `BrowserWindow.fromWebContents` for the pages they open).
+ */
 export class FakeElectron implements ElectronSeam {
   readonly app: FakeApp;
   readonly powerMonitor = new FakePowerMonitor();
-  readonly BrowserWindow: SeamBrowserWindowClass & { getFocusedWindow(): FakeWindow | null };
+  readonly ipc = new FakeIpcApp();
+  readonly ipcMain = this.ipc.ipcMain;
+  readonly session = { defaultSession: new FakePreloadSession() };
+  readonly BrowserWindow: SeamBrowserWindowClass &
+    WindowLookup & { getFocusedWindow(): FakeWindow | null };
 
   constructor(appData = '/nonexistent/appData') {
     const app = new FakeApp(appData);
@@ -212,15 +243,21 @@ export class FakeElectron implements ElectronSeam {
     this.BrowserWindow = {
       getAllWindows: () => app.windows.filter((w) => !w.isDestroyed()),
       getFocusedWindow: () => app.windows.find((w) => !w.isDestroyed() && w.isFocused()) ?? null,
+      fromWebContents: (webContents) => this.ipc.BrowserWindow.fromWebContents(webContents),
     };
   }
 
-  /** Every listener on the app, the power monitor and all open windows. */
+  /**
+   * Every listener on the app, the power monitor and all open windows, plus IPC handlers and
+   * preload registrations.
+   */
   listenerTotal(): number {
     return (
       this.app.listenerTotal() +
       this.powerMonitor.listenerTotal() +
-      this.app.windows.reduce((sum, w) => sum + w.listenerTotal(), 0)
+      this.app.windows.reduce((sum, w) => sum + w.listenerTotal(), 0) +
+      this.ipcMain.registrations() +
+      this.session.defaultSession.preloads.size
     );
   }
 }

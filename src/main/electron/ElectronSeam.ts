@@ -3,6 +3,10 @@
 // typings), tests pass stand-ins, and nothing here loads Electron at run time.
 import type { Event, WindowSessionEndEvent } from 'electron';
 
+import type { WindowLookup } from '../ipc/checkSender';
+import type { PreloadSession } from '../ipc/registerClientSessionPreload';
+import type { IpcMainSeam } from '../ipc/registerClientSessionIpc';
+
 /** Window events that can move the app between foreground and background. */
 export type SeamWindowFocusEvent = 'focus' | 'blur' | 'hide' | 'show' | 'minimize' | 'restore';
 
@@ -86,12 +90,13 @@ export interface SeamPowerMonitor {
  */
 export interface ElectronSeam {
   readonly app: SeamApp;
-  readonly BrowserWindow: SeamBrowserWindowClass;
+  /** `getAllWindows` for focus; `fromWebContents` for the IPC sender check. */
+  readonly BrowserWindow: SeamBrowserWindowClass & WindowLookup;
   readonly powerMonitor: SeamPowerMonitor;
-  /** Passed on to the IPC handlers; not used otherwise. */
-  readonly ipcMain?: unknown;
-  /** Passed on to the IPC handlers; not used otherwise. */
-  readonly session?: unknown;
+  /** Needed unless the IPC handlers are turned off (`ipc: false`). */
+  readonly ipcMain?: IpcMainSeam;
+  /** Needed only to register the package's preload (`preload` option). */
+  readonly session?: { readonly defaultSession: PreloadSession };
 }
 
 /** Timers the grace period runs on; tests pass fake ones. */

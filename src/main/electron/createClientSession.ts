@@ -1,22 +1,23 @@
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute } from 'node:path';
 
 import { APPLICATION_BACKGROUND_SCHEMA, APPLICATION_FOREGROUND_SCHEMA } from '../../shared/entity';
 import { ClientSessionError } from '../../shared/errors';
 import { createConsoleLogger } from '../../shared/logger';
-import type { Logger } from '../../shared/logger';
-import { ClientSession } from '../ClientSession';
-import type { ClientSessionOptions } from '../ClientSession';
-import { MemorySessionStore } from '../MemorySessionStore';
+import type { ClientSession, ClientSessionOptions } from '../ClientSession';
 import type { SessionStore } from '../SessionStore';
-import { SqliteSessionStore } from '../SqliteSessionStore';
+import { registerClientSessionIpc } from '../ipc/registerClientSessionIpc';
+import type { ClientSessionIpcOptions } from '../ipc/registerClientSessionIpc';
+import { registerClientSessionPreload } from '../ipc/registerClientSessionPreload';
+import type { ClientSessionPreloadOptions } from '../ipc/registerClientSessionPreload';
 import { assertTimeoutSeconds } from '../validate';
 import type { ElectronSeam, SeamApp, SeamTimers } from './ElectronSeam';
 import { FocusTracker } from './FocusTracker';
+import { assertSeam, loadElectron } from './loadElectron';
+import { openClientSession, openStore } from './openClientSession';
 import { createTrackerPluginHost } from './trackerPlugin';
 import type { ElectronTrackerPlugin } from './trackerPlugin';
 
-/** File name of the default store, in the folder `app.getPath('userData')` names. */
-export const DEFAULT_STORE_FILE_NAME = 'client-session.sqlite';
+export { DEFAULT_STORE_FILE_NAME } from './openClientSession';
 
 export interface CreateClientSessionOptions extends Omit<
   ClientSessionOptions,
@@ -45,6 +46,18 @@ export interface CreateClientSessionOptions extends Omit<
    */
   readonly lifecycleEvents?: boolean;
   /**
+   * Options of the IPC handlers that renderers reach the session through (which origins, may
+   * they start a new session), or `false` for no handlers.
+   * @default {} (handlers on, for pages loaded from files)
+   */
+  readonly ipc?: false | ClientSessionIpcOptions;
+  /**
+   * Also run the package's preload in every window of `session.defaultSession`, besides each
+   * window's own preload: `true`, or where the built preload file is.
+   * @default false (the app loads the bridge from its own preload)
+   */
+  readonly preload?: boolean | ClientSessionPreloadOptions;
+  /**
    * The Electron main-process API. Pass it to test outside Electron, or when a bundler needs
    * to see the import.
    * @default require('electron'), loaded when createClientSession is called
@@ -68,8 +81,9 @@ export interface ElectronClientSession {
   /** Resolves with the session once the app is ready and the store open. */
   whenReady(): Promise<ClientSession>;
   /**
-   * Removes every listener this package added (windows, `app`, `powerMonitor`, IPC) and
-   * closes the store. Idempotent. Afterwards `createClientSession` may be called again.
+   * Removes every listener this package added (windows, `app`, `powerMonitor`, IPC handlers,
+   * preload) and closes the store. Idempotent. Afterwards `createClientSession` may be called
+   * again.
    */
   dispose(): void;
 }
@@ -79,8 +93,8 @@ const created = new WeakMap<SeamApp, ElectronClientSession>();
 
 /**
  * Sets up client sessions for an Electron app, in its main process: the store in the app's
- * `userData` folder, foreground/background from its windows and from `powerMonitor`, and a
- * plugin for its Snowplow tracker.
+ * `userData` folder, foreground/background from its windows and from `powerMonitor`, the IPC
+ * handlers for its windows, and a plugin for its Snowplow tracker.
  *
  * @example
  * ```ts
@@ -89,21 +103,18 @@ const created = new WeakMap<SeamApp, ElectronClientSession>();
  * ```
  *
  * @remarks
- * May be called before or after the app is ready; the store is opened once it is (the
- * `userData` path depends on the app's name, which is final by then). Call it once per
- * process: a second call before `dispose()` throws `ALREADY_CREATED`, so that no second set of
- * listeners is ever attached. The store is closed on `will-quit` and on a window's
- * `session-end` (Windows shutdown or log-off); state is committed at every change anyway.
+ * May be called before or after the app is ready; everything is set up once it is (the
+ * `userData` path depends on the app's name, final by then). Call it once per process: a second
+ * call before `dispose()` throws `ALREADY_CREATED`, so that no second set of listeners is ever
+ * attached. The store is closed on `will-quit` and on a window's `session-end` (Windows
+ * shutdown or log-off); state is committed at every change anyway.
  */
 export function createClientSession(
   options: CreateClientSessionOptions = {},
 ): ElectronClientSession {
-  if (options === null || typeof options !== 'object') {
-    throw new ClientSessionError('INVALID_OPTION', 'createClientSession(options) takes an object');
-  }
   validateOptions(options);
   const electron = options.electron ?? loadElectron();
-  assertSeam(electron);
+  assertSeam(electron, { ipc: options.ipc !== false, preload: Boolean(options.preload) });
   if (created.has(electron.app)) {
     throw new ClientSessionError(
       'ALREADY_CREATED',
@@ -116,13 +127,32 @@ export function createClientSession(
   const clock = options.clock ?? Date.now;
   const host = createTrackerPluginHost(logger);
   const lifecycle = options.lifecycleEvents ?? false;
-  let foregroundIndex = 0;
-  let backgroundIndex = 0;
-
+  const counts = { foreground: 0, background: 0 };
+  /** Undoes what set-up did, last step first. */
+  const undo: (() => void)[] = [];
   let session: ClientSession | null = null;
   let storePath: string | null = null;
   let disposed = false;
 
+  const onChange = (isBackground: boolean): void => {
+    if (session === null || session.getIsBackground() === isBackground) return;
+    if (lifecycle) {
+      // Tracked before the state flips, so that the event is judged by the timeout of the state
+      // being left (SPEC 4).
+      host.trackSelfDescribing(
+        isBackground
+          ? {
+              schema: APPLICATION_BACKGROUND_SCHEMA,
+              data: { backgroundIndex: ++counts.background },
+            }
+          : {
+              schema: APPLICATION_FOREGROUND_SCHEMA,
+              data: { foregroundIndex: ++counts.foreground },
+            },
+      );
+    }
+    session.setIsBackground(isBackground);
+  };
   const focus = new FocusTracker({
     app: electron.app,
     BrowserWindow: electron.BrowserWindow,
@@ -131,28 +161,9 @@ export function createClientSession(
     timers: options.timers,
     clock,
     logger,
+    onChange,
     onSessionEnd: () => handle.dispose(),
-    onChange: (isBackground) => {
-      if (session === null || session.getIsBackground() === isBackground) return;
-      if (lifecycle) {
-        // Tracked before the state flips, so that the event is judged by the timeout of the
-        // state being left (SPEC 4).
-        host.trackSelfDescribing(
-          isBackground
-            ? {
-                schema: APPLICATION_BACKGROUND_SCHEMA,
-                data: { backgroundIndex: ++backgroundIndex },
-              }
-            : {
-                schema: APPLICATION_FOREGROUND_SCHEMA,
-                data: { foregroundIndex: ++foregroundIndex },
-              },
-        );
-      }
-      session.setIsBackground(isBackground);
-    },
   });
-  const onWillQuit = () => handle.dispose();
 
   let resolveReady!: (session: ClientSession) => void;
   let rejectReady!: (error: unknown) => void;
@@ -165,18 +176,59 @@ export function createClientSession(
 
   const setUp = (): void => {
     if (disposed) return;
-    const opened = openStore(options, electron.app, logger);
-    const isBackground = focus.start();
+    const opened = openStore(options.store, options.path, electron.app, logger);
+    let engine: ClientSession;
     try {
-      session = createSession(options, opened.store, isBackground, clock, logger);
+      const isBackground = focus.start();
+      engine = openClientSession({
+        store: opened.store,
+        fallBackToMemory: options.store === undefined,
+        foregroundTimeout: options.foregroundTimeout,
+        backgroundTimeout: options.backgroundTimeout,
+        continueSessionOnRestart: options.continueSessionOnRestart,
+        anonymous: options.anonymous,
+        clockToleranceSeconds: options.clockToleranceSeconds,
+        isBackground,
+        clock,
+        logger,
+      });
     } catch (error) {
       focus.dispose();
+      opened.store.close?.();
       throw error;
     }
+    undo.push(
+      () => engine.close(),
+      () => focus.dispose(),
+    );
+    session = engine;
     storePath = opened.path;
-    host.setSession(session);
+    host.setSession(engine);
+    undo.push(() => host.setSession(null));
+
+    const onWillQuit = () => handle.dispose();
     electron.app.on('will-quit', onWillQuit);
-    resolveReady(session);
+    undo.push(() => electron.app.removeListener('will-quit', onWillQuit));
+    if (options.ipc !== false && electron.ipcMain !== undefined) {
+      const ipcOptions = { logger, ...options.ipc };
+      const deps = { ipcMain: electron.ipcMain, BrowserWindow: electron.BrowserWindow };
+      undo.push(registerClientSessionIpc({ ...deps, session: engine }, ipcOptions));
+    }
+    if (options.preload && electron.session !== undefined) {
+      const preloadOptions = options.preload === true ? {} : options.preload;
+      undo.push(registerClientSessionPreload(electron.session.defaultSession, preloadOptions));
+    }
+    resolveReady(engine);
+  };
+
+  const teardown = (): void => {
+    for (const step of undo.splice(0).reverse()) {
+      try {
+        step();
+      } catch (error) {
+        logger.error('tearing down the client session failed in part', error);
+      }
+    }
   };
 
   const handle: ElectronClientSession = {
@@ -192,20 +244,10 @@ export function createClientSession(
       if (disposed) return;
       disposed = true;
       created.delete(electron.app);
-      focus.dispose();
-      electron.app.removeListener('will-quit', onWillQuit);
-      host.setSession(null);
-      if (session === null) {
-        rejectReady(
-          new ClientSessionError('CLOSED', 'dispose() was called before the app was ready'),
-        );
-        return;
-      }
-      try {
-        session.close();
-      } catch (error) {
-        logger.error('closing the session store failed', error);
-      }
+      teardown();
+      rejectReady(
+        new ClientSessionError('CLOSED', 'dispose() was called before the app was ready'),
+      );
     },
   };
   created.set(electron.app, handle);
@@ -214,8 +256,7 @@ export function createClientSession(
     try {
       setUp();
     } catch (error) {
-      created.delete(electron.app);
-      disposed = true;
+      handle.dispose();
       throw error;
     }
   } else {
@@ -224,74 +265,17 @@ export function createClientSession(
       .then(setUp)
       .catch((error: unknown) => {
         logger.error('setting up the client session failed', error);
-        handle.dispose();
         rejectReady(error);
+        handle.dispose();
       });
   }
   return handle;
 }
 
-function createSession(
-  options: CreateClientSessionOptions,
-  store: SessionStore,
-  isBackground: boolean,
-  clock: () => number,
-  logger: Logger,
-): ClientSession {
-  const sessionOptions: ClientSessionOptions = {
-    foregroundTimeout: options.foregroundTimeout,
-    backgroundTimeout: options.backgroundTimeout,
-    continueSessionOnRestart: options.continueSessionOnRestart,
-    anonymous: options.anonymous,
-    clockToleranceSeconds: options.clockToleranceSeconds,
-    clock,
-    logger,
-    isBackground,
-    store,
-  };
-  try {
-    return new ClientSession(sessionOptions);
-  } catch (error) {
-    if (options.store !== undefined || !(store instanceof SqliteSessionStore)) throw error;
-    // The file opened but its content could not be used: keep tracking, in memory.
-    logger.error(
-      `the session store ${store.path} could not be read; sessions are kept in memory until ` +
-        'the next start',
-      error,
-    );
-    closeQuietly(store);
-    return new ClientSession({ ...sessionOptions, store: new MemorySessionStore() });
-  }
-}
-
-function openStore(
-  options: CreateClientSessionOptions,
-  app: SeamApp,
-  logger: Logger,
-): { store: SessionStore; path: string | null } {
-  if (options.store !== undefined) return { store: options.store, path: null };
-  const path = options.path ?? join(app.getPath('userData'), DEFAULT_STORE_FILE_NAME);
-  try {
-    return { store: new SqliteSessionStore({ path }), path };
-  } catch (error) {
-    logger.error(
-      `the session store ${path} could not be opened; sessions are kept in memory until the ` +
-        'next start',
-      error,
-    );
-    return { store: new MemorySessionStore(), path: null };
-  }
-}
-
-function closeQuietly(store: SessionStore): void {
-  try {
-    store.close?.();
-  } catch {
-    // Already reported why the store is unusable.
-  }
-}
-
 function validateOptions(options: CreateClientSessionOptions): void {
+  if (options === null || typeof options !== 'object') {
+    throw new ClientSessionError('INVALID_OPTION', 'createClientSession(options) takes an object');
+  }
   for (const name of ['foregroundTimeout', 'backgroundTimeout', 'clockToleranceSeconds'] as const) {
     if (options[name] !== undefined) assertTimeoutSeconds(options[name], `options.${name}`);
   }
@@ -305,7 +289,7 @@ function validateOptions(options: CreateClientSessionOptions): void {
         "join(app.getPath('userData'), 'client-session.sqlite')",
     );
   }
-  const store = options.store as Partial<SessionStore> | undefined;
+  const store = options.store as Partial<SessionStore> | null | undefined;
   if (
     store !== undefined &&
     (store === null ||
@@ -317,41 +301,12 @@ function validateOptions(options: CreateClientSessionOptions): void {
       'options.store must be a SessionStore (getSession, setSession, deleteSession)',
     );
   }
-  if (options.lifecycleEvents !== undefined && typeof options.lifecycleEvents !== 'boolean') {
-    throw new ClientSessionError('INVALID_OPTION', 'options.lifecycleEvents must be a boolean');
+  for (const name of ['lifecycleEvents'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'boolean') {
+      throw new ClientSessionError('INVALID_OPTION', `options.${name} must be a boolean`);
+    }
   }
-}
-
-function assertSeam(electron: ElectronSeam): void {
-  const ok =
-    electron !== null &&
-    typeof electron === 'object' &&
-    typeof electron.app?.whenReady === 'function' &&
-    typeof electron.BrowserWindow?.getAllWindows === 'function' &&
-    typeof electron.powerMonitor?.on === 'function';
-  if (!ok) {
-    throw new ClientSessionError(
-      'INVALID_OPTION',
-      'options.electron must hold app, BrowserWindow and powerMonitor from the main process',
-    );
+  if (options.ipc !== undefined && options.ipc !== false && typeof options.ipc !== 'object') {
+    throw new ClientSessionError('INVALID_OPTION', 'options.ipc must be false or an object');
   }
-}
-
-/** The only place this package loads Electron, and only when no stand-in was passed. */
-function loadElectron(): ElectronSeam {
-  const hint =
-    "createClientSession() must run in Electron's main process (outside Electron, pass " +
-    'options.electron)';
-  let loaded: unknown;
-  try {
-    loaded = require('electron');
-  } catch (error) {
-    throw new ClientSessionError('NOT_INSTALLED', `${hint}: require('electron') failed`, {
-      cause: error,
-    });
-  }
-  if (typeof loaded !== 'object' || loaded === null || !('app' in loaded) || !loaded.app) {
-    throw new ClientSessionError('NOT_INSTALLED', `${hint}: this is not the main process`);
-  }
-  return loaded as ElectronSeam;
 }
