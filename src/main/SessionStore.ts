@@ -39,6 +39,13 @@ export interface StoredSession {
 export interface SessionStore {
   /** Reported as `storageMechanism` in the entity. */
   readonly storageMechanism: StorageMechanism;
+  /**
+   * `false` while writes are not kept across a restart although they were before (a
+   * {@link ResilientStore} gone to memory). The engine then starts a new session, so that no
+   * index issued from memory is issued again after a restart from the older stored state.
+   * Stores whose durability never changes leave it out.
+   */
+  readonly durable?: boolean;
   /** The stored session, or `undefined` when there is none. */
   getSession(): StoredSession | undefined;
   setSession(session: StoredSession): void;

@@ -126,9 +126,13 @@ export class SqliteSessionStore implements SessionStore {
 
   close(): void {
     if (!this.db.open) return;
-    // Fold the WAL back into the file so that a closed store is one file.
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
-    this.db.close();
+    try {
+      // Fold the WAL back into the file so that a closed store is one file.
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      // Even on a full disk, where the checkpoint fails: the connection must not leak.
+      this.db.close();
+    }
   }
 
   private migrate(): void {
@@ -141,6 +145,18 @@ export class SqliteSessionStore implements SessionStore {
       );
     }
     if (version === SQLITE_SCHEMA_VERSION) return;
+    const foreign = this.db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+      .pluck()
+      .all()
+      .filter((table) => table !== 'installation' && table !== 'sessions');
+    if (foreign.length > 0) {
+      // Never write into another program's database (or one a stray -wal file replaced).
+      throw new ClientSessionError(
+        'STORE_FAILED',
+        `${this.path} holds tables that are not a session store's (${foreign.join(', ')})`,
+      );
+    }
     this.db.exec(`
       BEGIN IMMEDIATE;
       CREATE TABLE IF NOT EXISTS installation (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -151,7 +167,8 @@ export class SqliteSessionStore implements SessionStore {
   }
 }
 
-function loadBetterSqlite3(): typeof BetterSqlite3 {
+/** Loads better-sqlite3, or throws a `STORE_FAILED` error saying how to install it. */
+export function loadBetterSqlite3(): typeof BetterSqlite3 {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require('better-sqlite3') as typeof BetterSqlite3;

@@ -1,0 +1,312 @@
+import type { StorageMechanism } from '../shared/entity';
+import { ClientSessionError } from '../shared/errors';
+import { createConsoleLogger } from '../shared/logger';
+import type { Logger } from '../shared/logger';
+import { MemorySessionStore } from './MemorySessionStore';
+import type { SessionStore, StoredSession } from './SessionStore';
+
+export interface ResilientStoreOptions {
+  /** The store to protect, usually a {@link SqliteSessionStore}. */
+  readonly store: SessionStore;
+  /** Where the one warning goes. @default a console logger at level `warn` */
+  readonly logger?: Logger;
+  /**
+   * Milliseconds after a failure before the store is tried again; each failed try doubles the
+   * wait, up to `maxRetryAfterMs`. `Infinity` never tries again.
+   * @default 30000
+   */
+  readonly retryAfterMs?: number;
+  /**
+   * Longest wait between two tries, in milliseconds.
+   * @default 1800000 (30 minutes)
+   */
+  readonly maxRetryAfterMs?: number;
+  /** The time now, in epoch milliseconds. @default Date.now */
+  readonly clock?: () => number;
+}
+
+/**
+ * Wraps any {@link SessionStore} so that a failure of it never reaches the app: the first error
+ * (disk full, read-only folder, a lock held past the store's wait, a damaged file) is logged
+ * once as a warning, and the session goes on in memory from the last state seen.
+ *
+ * @remarks
+ * Recovery is automatic: the store is tried again at the next write after `retryAfterMs`, then
+ * after waits that double up to `maxRetryAfterMs`. A try that works writes the session from
+ * memory back (merged with what other processes wrote meanwhile) and the store is used again.
+ * Meanwhile `durable` is `false` and `storageMechanism` is the memory store's
+ * (`LOCAL_STORAGE`). What happened in memory is lost if the process ends before the store
+ * works again; a {@link ClientSession} starts a new session when its store stops being
+ * durable, so that no event index handed out from memory can be handed out again after a
+ * restart from the older state on disk.
+ */
+export class ResilientStore implements SessionStore {
+  private inner: SessionStore | undefined;
+  private readonly logger: Logger;
+  private readonly clock: () => number;
+  private readonly firstWaitMs: number;
+  private readonly maxWaitMs: number;
+
+  /** Set while the session lives in memory. */
+  private memory: MemorySessionStore | undefined;
+  private failureCause: unknown;
+  /** The newest session read from or written to the store: the seed of the memory store. */
+  private last: StoredSession | undefined;
+  private userId: string | undefined;
+  private waitMs: number;
+  private nextTryAt = Infinity;
+  private probing = false;
+  private probeFailed = false;
+  private probeWrote = false;
+  private warned = false;
+
+  constructor(options: ResilientStoreOptions) {
+    if (options === null || typeof options !== 'object' || !isStore(options.store)) {
+      throw new ClientSessionError(
+        'INVALID_OPTION',
+        'new ResilientStore(options) needs options.store, a SessionStore to protect',
+      );
+    }
+    this.inner = options.store;
+    this.logger = options.logger ?? createConsoleLogger();
+    this.clock = options.clock ?? Date.now;
+    this.firstWaitMs = waitOption('retryAfterMs', options.retryAfterMs, 30_000);
+    this.maxWaitMs = waitOption('maxRetryAfterMs', options.maxRetryAfterMs, 1_800_000);
+    this.waitMs = this.firstWaitMs;
+  }
+
+  /**
+   * A store that is in memory from the start, because the real one could not be opened; it
+   * never tries again. The caller has already said why.
+   */
+  static inMemory(failure: unknown, options: { readonly logger?: Logger } = {}): ResilientStore {
+    const store = new ResilientStore({ store: new MemorySessionStore(), ...options });
+    store.inner = undefined;
+    store.memory = new MemorySessionStore();
+    store.failureCause = failure;
+    store.warned = true;
+    return store;
+  }
+
+  /** The wrapped store's while it works, the memory store's (`LOCAL_STORAGE`) after a failure. */
+  get storageMechanism(): StorageMechanism {
+    return (this.memory ?? (this.inner as SessionStore)).storageMechanism;
+  }
+
+  /** `false` while the session lives in memory. */
+  get durable(): boolean {
+    return this.memory === undefined && this.inner?.durable !== false;
+  }
+
+  /** The error that sent the session to memory, while it is there. */
+  get failure(): unknown {
+    return this.memory === undefined ? undefined : this.failureCause;
+  }
+
+  getSession(): StoredSession | undefined {
+    return this.route(
+      (store) => {
+        const session = store.getSession();
+        // What a probe reads may be older than memory: only a working store's reads are seeds.
+        if (!this.probing && session !== undefined) this.remember(session);
+        return session;
+      },
+      (memory) => memory.getSession(),
+    );
+  }
+
+  setSession(session: StoredSession): void {
+    this.remember(session);
+    this.memory?.setSession(session);
+    this.route(
+      (store) => {
+        store.setSession(session);
+        if (this.probing) this.probeWrote = true;
+      },
+      () => undefined,
+    );
+  }
+
+  deleteSession(): void {
+    this.last = undefined;
+    this.memory?.deleteSession();
+    this.route(
+      (store) => store.deleteSession(),
+      () => undefined,
+    );
+  }
+
+  claimUserId(candidate: string): string {
+    return this.route(
+      (store) => {
+        const userId = store.claimUserId?.(candidate) ?? candidate;
+        this.userId ??= userId;
+        return userId;
+      },
+      (memory) => memory.claimUserId(candidate),
+    );
+  }
+
+  transaction<T>(fn: () => T): T {
+    if (this.memory !== undefined && this.inner !== undefined && this.clock() >= this.nextTryAt) {
+      this.probing = true;
+      this.probeFailed = false;
+      this.probeWrote = false;
+    }
+    try {
+      return this.runTransaction(fn);
+    } finally {
+      if (this.probing) this.endProbe();
+    }
+  }
+
+  /** Closes the wrapped store; a failure to close is logged at `debug` and goes no further. */
+  close(): void {
+    try {
+      this.inner?.close?.();
+    } catch (error) {
+      this.logger.debug('the session store failed to close', error);
+    }
+  }
+
+  private runTransaction<T>(fn: () => T): T {
+    const inner = this.inner;
+    if (!this.usesInner() || inner === undefined || inner.transaction === undefined) return fn();
+
+    let entered = false;
+    let finished = false;
+    let result: T | undefined;
+    try {
+      return inner.transaction(() => {
+        entered = true;
+        result = fn();
+        finished = true;
+        return result;
+      });
+    } catch (error) {
+      // The callback's own error (not a store failure: those are caught inside) goes on.
+      if (entered && !finished) throw error;
+      this.fail(error);
+      // The commit failed after the callback ran: its writes are in memory already.
+      if (finished) return result as T;
+      // The transaction could not begin: run the callback against memory.
+      return fn();
+    }
+  }
+
+  private usesInner(): boolean {
+    return this.memory === undefined || (this.probing && !this.probeFailed);
+  }
+
+  private route<T>(
+    onStore: (store: SessionStore) => T,
+    onMemory: (memory: MemorySessionStore) => T,
+  ): T {
+    if (this.usesInner() && this.inner !== undefined) {
+      try {
+        return onStore(this.inner);
+      } catch (error) {
+        this.fail(error);
+      }
+    }
+    return onMemory(this.memory as MemorySessionStore);
+  }
+
+  private remember(session: StoredSession): void {
+    this.last = { ...session };
+    this.userId ??= session.userId;
+  }
+
+  private fail(error: unknown): void {
+    if (this.probing) {
+      this.probeFailed = true;
+      return;
+    }
+    if (this.memory !== undefined) return;
+
+    this.memory = new MemorySessionStore();
+    if (this.userId !== undefined) this.memory.claimUserId(this.userId);
+    if (this.last !== undefined) this.memory.setSession(this.last);
+    this.failureCause = error;
+    this.nextTryAt = this.clock() + this.waitMs;
+
+    const message =
+      `the session store failed: ${describeStoreError(error)}. Tracking goes on in memory; ` +
+      'sessions are not kept across a restart until the store works again. It is tried again ' +
+      `in ${formatWait(this.waitMs)}, then less often`;
+    if (this.warned) {
+      this.logger.info(message, error);
+    } else {
+      this.warned = true;
+      this.logger.warn(message, error);
+    }
+  }
+
+  private endProbe(): void {
+    this.probing = false;
+    if (this.probeFailed) {
+      this.waitMs = Math.min(this.waitMs * 2, this.maxWaitMs);
+      this.nextTryAt = this.clock() + this.waitMs;
+      return;
+    }
+    // Only a write that went through proves the store works and puts the memory state back.
+    if (!this.probeWrote) return;
+    this.memory = undefined;
+    this.failureCause = undefined;
+    this.waitMs = this.firstWaitMs;
+    this.nextTryAt = Infinity;
+    this.logger.info('the session store works again; sessions are kept in it from now on');
+  }
+}
+
+/** Error codes (SQLite's and the file system's) and what they mean for the user. */
+const HINTS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^(SQLITE_FULL|ENOSPC|EDQUOT)/, 'the disk is full; free some space'],
+  [
+    /^(SQLITE_READONLY|SQLITE_CANTOPEN|SQLITE_PERM|EROFS|EACCES|EPERM)/,
+    'the store cannot be written; check that its folder is writable',
+  ],
+  [/^(SQLITE_BUSY|SQLITE_LOCKED)/, 'another process held the database lock past the wait'],
+  [/^(SQLITE_CORRUPT|SQLITE_NOTADB)/, 'the database file is damaged'],
+  [/^SQLITE_IOERR/, 'the disk reported an I/O error'],
+];
+
+/** What went wrong and what to do about it, in a few words, from a store's error. */
+export function describeStoreError(error: unknown): string {
+  const code = errorCode(error);
+  const hint = HINTS.find(([pattern]) => pattern.test(code))?.[1];
+  const message = error instanceof Error ? error.message : String(error);
+  const detail = code === '' || message.startsWith(code) ? message : `${code}: ${message}`;
+  return hint === undefined ? detail : `${hint} (${detail})`;
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
+}
+
+function formatWait(ms: number): string {
+  if (!Number.isFinite(ms)) return 'never';
+  return ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
+}
+
+function waitOption(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw new ClientSessionError(
+      'INVALID_OPTION',
+      `options.${name} must be a number of milliseconds, 0 or more (Infinity: never)`,
+    );
+  }
+  return value;
+}
+
+function isStore(value: unknown): value is SessionStore {
+  const store = value as SessionStore | null | undefined;
+  return (
+    typeof store === 'object' &&
+    store !== null &&
+    typeof store.getSession === 'function' &&
+    typeof store.setSession === 'function'
+  );
+}

@@ -1,0 +1,293 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+
+import Database from 'better-sqlite3';
+
+import { ClientSession, SqliteSessionStore } from '../src/main';
+import { openSqliteStore } from '../src/main/openSqliteStore';
+import type { ResilientStore } from '../src/main/ResilientStore';
+import { FakeClock } from './support/clock';
+import { eventId } from './support/ids';
+import { Tmpfs, canMount, recordingLogger } from './support/reliability';
+import type { RecordingLogger } from './support/reliability';
+import { assertValidClientSession } from './support/schemas';
+import { tempDir } from './support/tmp';
+
+const root = tempDir('ecs-startup-');
+let folders = 0;
+const folder = (): string => {
+  const dir = join(root, `case${folders++}`);
+  mkdirSync(dir);
+  return dir;
+};
+
+/** 2026-12-03 19:01:02 UTC, so kept files are named `….corrupt-20261203T190102Z`. */
+const clock = () => new FakeClock(Date.UTC(2026, 11, 3, 19, 1, 2));
+
+/** A healthy store holding one session with a few events; returns its path and entity. */
+function writeHealthyStore(path: string) {
+  const session = new ClientSession({ store: new SqliteSessionStore({ path }) });
+  let entity = session.stamp(eventId(), Date.now());
+  for (let i = 0; i < 4; i++) entity = session.stamp(eventId(), Date.now());
+  session.close();
+  return entity;
+}
+
+/** Opens the store as an app start would, stamps at once, and closes. */
+function start(path: string, logger: RecordingLogger, time = clock()) {
+  const store = openSqliteStore({ path, logger, clock: time.now });
+  const session = new ClientSession({ store, clock: time.now, logger });
+  const entity = session.stamp(eventId(), time.time);
+  const durable = store.durable;
+  session.close();
+  return { entity, durable, store };
+}
+
+/** Files in `dir` other than the live store's. */
+function keptFiles(dir: string, base: string): string[] {
+  const live = new Set([base, `${base}-wal`, `${base}-shm`]);
+  return readdirSync(dir)
+    .filter((name) => !live.has(name))
+    .sort();
+}
+
+/**
+ * The expectations every broken file shares: tracking works at once, one warning, the broken
+ * files kept aside under a timestamped name, a fresh store, and a clean next start.
+ */
+function assertSetAsideAndFresh(
+  dir: string,
+  kind: 'corrupt' | 'newer',
+  expectKept: (kept: string) => void,
+): void {
+  const path = join(dir, 'client-session.sqlite');
+  const logger = recordingLogger();
+  const first = start(path, logger);
+
+  assertValidClientSession(first.entity);
+  assert.equal(first.entity.storageMechanism, 'SQLITE');
+  assert.equal(first.entity.sessionIndex, 1);
+  assert.equal(logger.count('warn'), 1, JSON.stringify(logger.lines));
+  assert.equal(logger.count('error'), 0);
+  const kept = join(dir, `client-session.sqlite.${kind}-20261203T190102Z`);
+  assert.match(logger.lines[0]?.message ?? '', new RegExp(`Kept it as ${kept}`));
+  expectKept(kept);
+
+  const again = recordingLogger();
+  const before = keptFiles(dir, 'client-session.sqlite');
+  const second = start(path, again, new FakeClock(Date.UTC(2026, 11, 3, 19, 5, 0)));
+  assert.deepEqual(again.lines, []);
+  assert.deepEqual(keptFiles(dir, 'client-session.sqlite'), before);
+  assert.equal(second.entity.userId, first.entity.userId);
+  assert.equal(second.entity.sessionId, first.entity.sessionId);
+  assert.ok(second.durable);
+}
+
+describe('a broken store at start-up (SPEC 6)', () => {
+  test('random bytes: kept aside byte for byte, a fresh store tracks at once', () => {
+    const dir = folder();
+    const bytes = randomBytes(20_000);
+    writeFileSync(join(dir, 'client-session.sqlite'), bytes);
+    assertSetAsideAndFresh(dir, 'corrupt', (kept) => {
+      assert.deepEqual(readFileSync(kept), bytes);
+    });
+  });
+
+  test('a file truncated in the middle of a page is kept aside', () => {
+    const dir = folder();
+    const path = join(dir, 'client-session.sqlite');
+    writeHealthyStore(path);
+    const size = statSync(path).size;
+    assert.ok(size >= 4 * 4096, `a store of several pages (${size} bytes)`);
+    truncateSync(path, 2 * 4096 + 1000);
+    const truncated = readFileSync(path);
+    assertSetAsideAndFresh(dir, 'corrupt', (kept) => {
+      assert.deepEqual(readFileSync(kept), truncated);
+    });
+  });
+
+  test('a stray -wal from another database: both kept, the real file untouched', () => {
+    const dir = folder();
+    const path = join(dir, 'client-session.sqlite');
+    const ours = writeHealthyStore(path);
+    const original = readFileSync(path);
+
+    const otherPath = join(dir, 'other.db');
+    const other = new Database(otherPath);
+    other.pragma('journal_mode = WAL');
+    other.pragma('wal_autocheckpoint = 0');
+    other.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)');
+    for (let i = 0; i < 20; i++) other.prepare('INSERT INTO notes (body) VALUES (?)').run('x');
+    copyFileSync(`${otherPath}-wal`, `${path}-wal`);
+    const strayWal = readFileSync(`${path}-wal`);
+    other.close();
+
+    assertSetAsideAndFresh(dir, 'corrupt', (kept) => {
+      assert.deepEqual(readFileSync(`${kept}-wal`), strayWal);
+      // The store's own file was not rewritten from the stray WAL: the session is still in it.
+      assert.deepEqual(readFileSync(kept), original);
+      const alone = join(dir, 'kept-without-wal.sqlite');
+      copyFileSync(kept, alone);
+      const db = new Database(alone, { readonly: true });
+      const data = db.prepare('SELECT data FROM sessions').pluck().get() as string;
+      db.close();
+      assert.equal(JSON.parse(data).sessionId, ours.sessionId);
+    });
+  });
+
+  test('a folder where the file should be is moved aside with its content', () => {
+    const dir = folder();
+    mkdirSync(join(dir, 'client-session.sqlite'));
+    writeFileSync(join(dir, 'client-session.sqlite', 'note.txt'), 'mine');
+    assertSetAsideAndFresh(dir, 'corrupt', (kept) => {
+      assert.equal(readFileSync(join(kept, 'note.txt'), 'utf8'), 'mine');
+    });
+  });
+
+  test('a store written by a newer layout (user_version) is kept aside as newer', () => {
+    const dir = folder();
+    const path = join(dir, 'client-session.sqlite');
+    writeHealthyStore(path);
+    const db = new Database(path);
+    db.pragma('user_version = 2');
+    db.close();
+    assertSetAsideAndFresh(dir, 'newer', (kept) => {
+      const check = new Database(kept, { readonly: true });
+      assert.equal(check.pragma('user_version', { simple: true }), 2);
+      check.close();
+    });
+  });
+
+  test('a session record of a newer version is kept aside as newer', () => {
+    const dir = folder();
+    const path = join(dir, 'client-session.sqlite');
+    writeHealthyStore(path);
+    const db = new Database(path);
+    const data = JSON.parse(db.prepare('SELECT data FROM sessions').pluck().get() as string);
+    db.prepare('UPDATE sessions SET data = ?').run(JSON.stringify({ ...data, version: 2 }));
+    db.close();
+    assertSetAsideAndFresh(dir, 'newer', (kept) => assert.ok(existsSync(kept)));
+  });
+
+  test('a zero-length file is a store whose creation was cut short: used as is, silently', () => {
+    const dir = folder();
+    const path = join(dir, 'client-session.sqlite');
+    writeFileSync(path, '');
+    const logger = recordingLogger();
+    const { entity, durable } = start(path, logger);
+    assertValidClientSession(entity);
+    assert.equal(entity.storageMechanism, 'SQLITE');
+    assert.ok(durable);
+    assert.deepEqual(logger.lines, []);
+    assert.deepEqual(keptFiles(dir, 'client-session.sqlite'), []);
+  });
+
+  test('a healthy store is neither warned about nor moved', () => {
+    const dir = folder();
+    const path = join(dir, 'client-session.sqlite');
+    const before = writeHealthyStore(path);
+    const logger = recordingLogger();
+    const { entity } = start(path, logger, new FakeClock(Date.now() + 1000));
+    assert.deepEqual(logger.lines, []);
+    assert.equal(entity.sessionId, before.sessionId);
+    assert.equal(entity.eventIndex, before.eventIndex + 1);
+    assert.deepEqual(keptFiles(dir, 'client-session.sqlite'), []);
+  });
+});
+
+describe('better-sqlite3 cannot load', () => {
+  test('a native module built for another ABI: one error saying what to run, no retry', () => {
+    const dir = folder();
+    // A real dlopen failure: better-sqlite3 loads its native module only when a database opens.
+    const bogus = join(dir, 'better_sqlite3.node');
+    writeFileSync(bogus, randomBytes(4096));
+    let attempts = 0;
+    class WrongAbi extends Database {
+      constructor(file?: string, options?: Database.Options) {
+        attempts++;
+        super(file, { ...options, nativeBinding: bogus });
+      }
+    }
+    const logger = recordingLogger();
+    const time = clock();
+    const store = openSqliteStore({
+      path: join(dir, 'client-session.sqlite'),
+      Database: WrongAbi as unknown as typeof Database,
+      logger,
+      clock: time.now,
+      retryAfterMs: 0,
+    });
+    const session = new ClientSession({ store, clock: time.now, logger });
+    for (let i = 0; i < 50; i++) {
+      time.advanceSeconds(60);
+      const entity = session.stamp(eventId(), time.time);
+      assertValidClientSession(entity);
+      assert.equal(entity.storageMechanism, 'LOCAL_STORAGE');
+    }
+    session.close();
+
+    assert.equal(attempts, 1);
+    assert.equal(logger.count('error'), 1);
+    assert.equal(logger.count('warn'), 0);
+    const message = logger.lines[0]?.message ?? '';
+    assert.match(message, /npx @electron\/rebuild -f -w better-sqlite3/);
+    assert.match(message, /npm rebuild better-sqlite3/);
+    assert.equal((store as ResilientStore).durable, false);
+    // Nothing was written: the native module is tried before the disk is touched.
+    assert.deepEqual(readdirSync(dir), ['better_sqlite3.node']);
+  });
+});
+
+describe('file permissions', () => {
+  test('the store, its -wal and -shm are readable and writable by the user only', () => {
+    const previous = process.umask(0);
+    try {
+      const dir = join(folder(), 'new-folder');
+      const path = join(dir, 'client-session.sqlite');
+      const store = openSqliteStore({ path });
+      const session = new ClientSession({ store });
+      session.stamp(eventId(), Date.now());
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+        assert.equal(statSync(file).mode & 0o777, 0o600, file);
+      }
+      assert.equal(statSync(dir).mode & 0o777, 0o700);
+      session.close();
+    } finally {
+      process.umask(previous);
+    }
+  });
+});
+
+describe('a read-only folder at start-up', { skip: !canMount() && 'needs mount (root)' }, () => {
+  test('tracks in memory after one warning, moves nothing, and says so again next start', () => {
+    const fs = new Tmpfs(join(folder(), 'ro'), 1024);
+    after(() => fs.unmount());
+    const path = join(fs.dir, 'client-session.sqlite');
+    writeHealthyStore(path);
+    const files = readdirSync(fs.dir);
+    fs.readOnly();
+
+    for (let run = 0; run < 2; run++) {
+      const logger = recordingLogger();
+      const { entity, durable } = start(path, logger);
+      assertValidClientSession(entity);
+      assert.equal(entity.storageMechanism, 'LOCAL_STORAGE');
+      assert.equal(durable, false);
+      assert.equal(logger.count('warn'), 1);
+      assert.match(logger.lines[0]?.message ?? '', /check that its folder is writable/);
+      assert.deepEqual(readdirSync(fs.dir), files);
+    }
+  });
+});
