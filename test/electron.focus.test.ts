@@ -170,6 +170,18 @@ describe('window focus (SPEC 4)', () => {
 });
 
 describe('transitions and the session (SPEC 4)', () => {
+  test('the app may set the state itself; the next window signal wins over it', async () => {
+    const { windows, timers, session, transitions } = await startApp({ main: { focused: true } });
+    session.setIsBackground(true);
+    windows.main!.fire('blur', { focused: false });
+    timers.advance(GRACE);
+    windows.main!.fire('focus', { focused: true });
+    assert.deepEqual(transitions, ['background', 'foreground']);
+    session.setIsBackground(true);
+    windows.main!.fire('focus', { focused: true });
+    assert.deepEqual(transitions, ['background', 'foreground', 'background', 'foreground']);
+  });
+
   test('time in the background is judged by the background timeout', async () => {
     const { windows, timers, session, clock } = await startApp(
       { main: { focused: true } },

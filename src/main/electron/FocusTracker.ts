@@ -5,17 +5,20 @@ import { systemTimers } from './ElectronSeam';
 import type {
   SeamApp,
   SeamBrowserWindowClass,
-  SeamPowerEvent,
   SeamPowerMonitor,
   SeamTimers,
   SeamWindow,
 } from './ElectronSeam';
+import { PowerPresence } from './PowerPresence';
 
 export interface FocusTrackerOptions {
   readonly app: SeamApp;
   readonly BrowserWindow: SeamBrowserWindowClass;
   readonly powerMonitor: SeamPowerMonitor;
-  /** Called on each transition, with the new state. Never called twice with the same state. */
+  /**
+   * Called with each decision the events lead to. It may repeat the state decided last: the
+   * app may have set the state itself in between, and a new signal wins over that.
+   */
   readonly onChange: (isBackground: boolean) => void;
   /** Called when a window reports that the OS session ends (Windows shutdown or log-off). */
   readonly onSessionEnd?: () => void;
@@ -24,7 +27,7 @@ export interface FocusTrackerOptions {
    * that the app is in the background; a focus inside this time means no transition.
    * @default 500
    */
-  readonly graceMs?: number;
+  readonly backgroundGraceMs?: number;
   /**
    * Milliseconds within which the two halves of a power pair (`suspend`/`resume`,
    * `lock-screen`/`unlock-screen`, `user-did-resign-active`/`user-did-become-active`) arriving
@@ -45,18 +48,6 @@ export interface FocusTrackerOptions {
   /** @default a console logger at level `warn` */
   readonly logger?: Logger;
 }
-
-type PowerKind = 'sleep' | 'lock' | 'user';
-
-/** Which pair each power event belongs to, and whether it means "away" or "back". */
-const POWER_EVENTS: Record<SeamPowerEvent, { kind: PowerKind; away: boolean }> = {
-  suspend: { kind: 'sleep', away: true },
-  resume: { kind: 'sleep', away: false },
-  'lock-screen': { kind: 'lock', away: true },
-  'unlock-screen': { kind: 'lock', away: false },
-  'user-did-resign-active': { kind: 'user', away: true },
-  'user-did-become-active': { kind: 'user', away: false },
-};
 
 type WindowListeners = {
   readonly focus: () => void;
@@ -83,25 +74,16 @@ export class FocusTracker {
   private readonly clock: () => number;
   private readonly logger: Logger;
   private readonly graceMs: number;
-  private readonly toleranceMs: number;
-  private readonly suspendHoldMs: number;
+  private readonly presence: PowerPresence;
 
   private readonly windows = new Map<SeamWindow, WindowListeners>();
   /** Windows whose last focus-related event was `focus`. */
   private readonly focused = new Set<SeamWindow>();
-  /** Power pairs whose "away" half is in force. */
-  private readonly away = new Set<PowerKind>();
-  /** When each pair's last "back" half was taken, epoch ms. */
-  private readonly backAt = new Map<PowerKind, number>();
-  /** "Back" halves that came with no "away" before them: the "away" half may come late. */
-  private readonly earlyBackAt = new Map<PowerKind, number>();
-  private readonly powerListeners = new Map<SeamPowerEvent, () => void>();
 
   private background = true;
   private started = false;
   private disposed = false;
   private graceTimer: unknown = undefined;
-  private sleepTimer: unknown = undefined;
 
   private readonly onWindowCreated = (_event: unknown, window: SeamWindow): void => {
     this.attach(window);
@@ -112,9 +94,20 @@ export class FocusTracker {
     this.timers = options.timers ?? systemTimers;
     this.clock = options.clock ?? Date.now;
     this.logger = options.logger ?? createConsoleLogger();
-    this.graceMs = nonNegativeMs('graceMs', options.graceMs, 500);
-    this.toleranceMs = nonNegativeMs('powerToleranceMs', options.powerToleranceMs, 5000);
-    this.suspendHoldMs = nonNegativeMs('suspendHoldMs', options.suspendHoldMs, 30_000);
+    this.graceMs = nonNegativeMs('backgroundGraceMs', options.backgroundGraceMs, 500);
+    this.presence = new PowerPresence({
+      powerMonitor: options.powerMonitor,
+      timers: this.timers,
+      clock: this.clock,
+      logger: this.logger,
+      toleranceMs: nonNegativeMs('powerToleranceMs', options.powerToleranceMs, 5000),
+      suspendHoldMs: nonNegativeMs('suspendHoldMs', options.suspendHoldMs, 30_000),
+      onAway: () => {
+        this.cancelGrace();
+        this.set(true);
+      },
+      onBack: () => this.recheck(),
+    });
   }
 
   /**
@@ -128,11 +121,7 @@ export class FocusTracker {
     this.started = true;
     for (const window of this.options.BrowserWindow.getAllWindows()) this.attach(window);
     this.options.app.on('browser-window-created', this.onWindowCreated);
-    for (const name of Object.keys(POWER_EVENTS) as SeamPowerEvent[]) {
-      const listener = () => this.onPower(name);
-      this.powerListeners.set(name, listener);
-      this.options.powerMonitor.on(name as 'suspend', listener);
-    }
+    this.presence.start();
 
     this.reseed();
     this.background = !this.anyWindowFocused();
@@ -149,13 +138,9 @@ export class FocusTracker {
     if (this.disposed) return;
     this.disposed = true;
     this.cancelGrace();
-    this.cancelSleepCheck();
     for (const window of [...this.windows.keys()]) this.detach(window);
     this.options.app.removeListener('browser-window-created', this.onWindowCreated);
-    for (const [name, listener] of this.powerListeners) {
-      this.options.powerMonitor.removeListener(name as 'suspend', listener);
-    }
-    this.powerListeners.clear();
+    this.presence.dispose();
   }
 
   private attach(window: SeamWindow): void {
@@ -204,11 +189,7 @@ export class FocusTracker {
       this.scheduleGrace();
       return;
     }
-    // A window of the app gaining focus means someone is at the app, whatever power events
-    // said (they may have been lost or delivered out of order).
-    for (const kind of this.away) this.backAt.set(kind, this.clock());
-    this.away.clear();
-    this.cancelSleepCheck();
+    this.presence.present();
     this.cancelGrace();
     this.set(false);
   }
@@ -219,47 +200,17 @@ export class FocusTracker {
   }
 
   private onShown(window: SeamWindow): void {
-    if (this.focused.has(window) && isShowing(window) && this.away.size === 0) {
+    if (this.focused.has(window) && isShowing(window) && !this.presence.isAway()) {
       this.cancelGrace();
       this.set(false);
     }
-  }
-
-  private onPower(name: SeamPowerEvent): void {
-    const { kind, away } = POWER_EVENTS[name];
-    const now = this.clock();
-    if (away) {
-      if (this.away.has(kind)) return;
-      const early = this.earlyBackAt.get(kind);
-      this.earlyBackAt.delete(kind);
-      if (early !== undefined && now - early <= this.toleranceMs) {
-        this.logger.debug(`"${name}" arrived after its pair; ignored`);
-        return;
-      }
-      this.away.add(kind);
-      if (kind === 'sleep') this.scheduleSleepCheck();
-      this.cancelGrace();
-      this.set(true);
-      return;
-    }
-
-    if (this.away.delete(kind)) {
-      if (kind === 'sleep') this.cancelSleepCheck();
-      this.backAt.set(kind, now);
-    } else {
-      const last = this.backAt.get(kind);
-      if (last !== undefined && now - last <= this.toleranceMs) return;
-      this.earlyBackAt.set(kind, now);
-      this.backAt.set(kind, now);
-    }
-    this.recheck();
   }
 
   /** Decides at once from the windows, trusting Electron's focus query. */
   private recheck(): void {
     this.cancelGrace();
     this.reseed();
-    this.set(this.away.size > 0 || !this.anyWindowFocused());
+    this.set(this.presence.isAway() || !this.anyWindowFocused());
   }
 
   private scheduleGrace(): void {
@@ -267,7 +218,7 @@ export class FocusTracker {
     this.graceTimer = this.timers.setTimeout(() => {
       this.graceTimer = undefined;
       if (this.disposed) return;
-      this.set(this.away.size > 0 || !this.anyWindowFocused());
+      this.set(this.presence.isAway() || !this.anyWindowFocused());
     }, this.graceMs);
   }
 
@@ -275,28 +226,6 @@ export class FocusTracker {
     if (this.graceTimer === undefined) return;
     this.timers.clearTimeout(this.graceTimer);
     this.graceTimer = undefined;
-  }
-
-  /**
-   * While suspended, JavaScript does not run. So if this timer fires with the `suspend` still
-   * in force and no `resume` came, the process is running: the `suspend` was spurious, or its
-   * `resume` was lost or came first. Re-check the windows.
-   */
-  private scheduleSleepCheck(): void {
-    this.cancelSleepCheck();
-    this.sleepTimer = this.timers.setTimeout(() => {
-      this.sleepTimer = undefined;
-      if (this.disposed || !this.away.delete('sleep')) return;
-      this.logger.debug('"suspend" with no "resume" while the process kept running; re-checking');
-      this.backAt.set('sleep', this.clock());
-      this.recheck();
-    }, this.suspendHoldMs);
-  }
-
-  private cancelSleepCheck(): void {
-    if (this.sleepTimer === undefined) return;
-    this.timers.clearTimeout(this.sleepTimer);
-    this.sleepTimer = undefined;
   }
 
   /** Replaces what the events said with what Electron says now (outside any event handler). */
@@ -315,7 +244,7 @@ export class FocusTracker {
   }
 
   private set(isBackground: boolean): void {
-    if (this.disposed || isBackground === this.background) return;
+    if (this.disposed) return;
     this.background = isBackground;
     try {
       this.options.onChange(isBackground);

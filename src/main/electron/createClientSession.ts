@@ -157,7 +157,7 @@ export function createClientSession(
     app: electron.app,
     BrowserWindow: electron.BrowserWindow,
     powerMonitor: electron.powerMonitor,
-    graceMs: options.backgroundGraceMs,
+    backgroundGraceMs: options.backgroundGraceMs,
     timers: options.timers,
     clock,
     logger,
