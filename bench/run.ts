@@ -8,14 +8,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { eventIdPool, loadConf, removeTempDirs, STORE_KINDS } from './lib/fixtures';
+import { inChild } from './lib/child';
+import { STORE_KINDS } from './lib/fixtures';
 import { describeMachine, loadNow } from './lib/machine';
 import { checkGoals, formatReport } from './lib/report';
 import type { BenchResults } from './lib/report';
-import { measureMillion } from './sections/million';
+import type { MillionRun } from './sections/million';
 import { measureStampRate } from './sections/stampRate';
-import { measureStartup } from './sections/startup';
-import { measureTracker } from './sections/tracker';
 
 const quick = process.argv.includes('--quick');
 
@@ -24,13 +23,13 @@ const SETTINGS = quick
       startup: { warmups: 2, repetitions: 5, coldProcesses: 1 },
       stampRate: { warmupStamps: 5_000, stampsPerRepetition: 10_000, repetitions: 3 },
       tracker: { warmupEvents: 500, eventsPerRepetition: 1_000, repetitions: 3 },
-      million: { stamps: 20_000, checkpoints: 4, kinds: STORE_KINDS },
+      million: { stamps: 20_000, checkpoints: 4 },
     }
   : {
       startup: { warmups: 5, repetitions: 40, coldProcesses: 5 },
-      stampRate: { warmupStamps: 100_000, stampsPerRepetition: 200_000, repetitions: 7 },
-      tracker: { warmupEvents: 5_000, eventsPerRepetition: 5_000, repetitions: 7 },
-      million: { stamps: 1_000_000, checkpoints: 10, kinds: STORE_KINDS },
+      stampRate: { warmupStamps: 100_000, stampsPerRepetition: 50_000, repetitions: 21 },
+      tracker: { warmupEvents: 3_000, eventsPerRepetition: 1_000, repetitions: 45 },
+      million: { stamps: 1_000_000, checkpoints: 10 },
     };
 
 async function main(): Promise<void> {
@@ -39,22 +38,21 @@ async function main(): Promise<void> {
   if ((globalThis as { gc?: unknown }).gc === undefined) {
     process.stderr.write('bench: run node with --expose-gc to measure the heap (npm run bench)\n');
   }
-  const Conf = await loadConf();
-  const ids = eventIdPool();
-
-  // Startup first: its "first" column is only cold while nothing else has run.
+  // Startup first, in a fresh process: its "first" column is only cold there.
   progress('first entity after construction');
-  const startup = measureStartup(Conf, SETTINGS.startup);
+  const startup = await inChild({ type: 'startup', options: SETTINGS.startup });
   progress('stamps per second');
-  const stampRate = measureStampRate(Conf, ids, SETTINGS.stampRate);
+  const stampRate = await measureStampRate(SETTINGS.stampRate);
   progress('node-tracker track()');
-  const tracker = await measureTracker(Conf, SETTINGS.tracker);
+  const tracker = await inChild({ type: 'tracker', options: SETTINGS.tracker });
   if (tracker.requestsSent !== 0) {
     throw new Error(`the emitter sent ${tracker.requestsSent} requests; the timings are void`);
   }
-  progress(`${SETTINGS.million.stamps.toLocaleString('en-US')} stamps per store`);
-  const million = measureMillion(Conf, ids, SETTINGS.million);
-  removeTempDirs();
+  const million: MillionRun[] = [];
+  for (const kind of STORE_KINDS) {
+    progress(`${SETTINGS.million.stamps.toLocaleString('en-US')} stamps, ${kind}`);
+    million.push(await inChild({ type: 'million', kind, options: SETTINGS.million }));
+  }
 
   const results: BenchResults = {
     machine,
@@ -84,7 +82,6 @@ function progress(what: string): void {
 }
 
 main().catch((error: unknown) => {
-  removeTempDirs();
   process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -37,3 +37,24 @@ export function min(values: ArrayLike<number>): number {
 export function nsSince(start: bigint): number {
   return Number(process.hrtime.bigint() - start);
 }
+
+/** Wall-clock and CPU time of one measured stretch, in nanoseconds. */
+export interface Timing {
+  readonly wallNs: number;
+  /**
+   * User plus system CPU time of the whole process (all threads). Unlike wall time it leaves
+   * out the time other processes on a shared machine held the CPU, but also time spent
+   * waiting for the disk.
+   */
+  readonly cpuNs: number;
+}
+
+export function startTiming(): () => Timing {
+  const cpu = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  return () => {
+    const wallNs = nsSince(start);
+    const used = process.cpuUsage(cpu);
+    return { wallNs, cpuNs: (used.user + used.system) * 1000 };
+  };
+}

@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 import type { ClientSession, SessionStore } from '../../src/main';
+import { COLD_MODES } from '../lib/coldModes';
+import type { ColdMode } from '../lib/coldModes';
 import { makeFixture, openSession } from '../lib/fixtures';
 import type { ConfClass, StoreFixture } from '../lib/fixtures';
 import { max, median, nsSince } from '../lib/stats';
@@ -34,6 +36,12 @@ interface Variant {
   readonly includesOpen: boolean;
   readonly continueSessionOnRestart?: boolean;
 }
+
+const COLD_LABELS: Record<ColdMode, string> = {
+  'include-open': 'opening',
+  'include-open-preloaded': 'opening, addon preloaded',
+  'exclude-open': 'already open',
+};
 
 const EVENT_ID = '0d4f6a2e-1b3c-4d5e-8f90-a1b2c3d4e5f6';
 
@@ -83,8 +91,7 @@ export function measureStartup(Conf: ConfClass, options: StartupOptions): Startu
   }
 
   if (options.coldProcesses > 0) {
-    results.push(coldVariant(sqlite, 'include-open', options.coldProcesses));
-    results.push(coldVariant(sqlite, 'exclude-open', options.coldProcesses));
+    for (const mode of COLD_MODES) results.push(coldVariant(sqlite, mode, options.coldProcesses));
   }
   return { variants: results };
 }
@@ -111,11 +118,7 @@ function timeOnce(variant: Variant): number {
 }
 
 /** The first entity in fresh Node processes (native addon loading and cold code included). */
-function coldVariant(
-  fixture: StoreFixture,
-  mode: 'include-open' | 'exclude-open',
-  processes: number,
-): StartupVariant {
+function coldVariant(fixture: StoreFixture, mode: ColdMode, processes: number): StartupVariant {
   const path = fixture.path;
   if (path === undefined) throw new Error('a cold start needs a store file');
   const script = join(__dirname, '..', 'coldStart.ts');
@@ -127,8 +130,8 @@ function coldVariant(
     samples.push((JSON.parse(out) as { ns: number }).ns / 1e6);
   }
   return {
-    name: `sqlite, fresh process, ${mode === 'include-open' ? 'opening' : 'already open'}`,
-    includesOpen: mode === 'include-open',
+    name: `sqlite, fresh process, ${COLD_LABELS[mode]}`,
+    includesOpen: mode !== 'exclude-open',
     medianMs: median(samples),
     maxMs: max(samples),
     firstMs: samples[0]!,
