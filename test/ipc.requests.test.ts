@@ -197,6 +197,7 @@ describe('arguments are checked before anything moves', () => {
     const raw: [unknown, RegExp][] = [
       [new Proxy({ eventId: ID, timestamp: TS }, {}), /Proxy/],
       [revoked, /Proxy/],
+      [{ eventId: ID, timestamp: revoked }, /timestamp.*got a Proxy/],
       [getter, /eventId must be a plain value, not a getter/],
       [{ eventId: ID, timestamp: TS, [Symbol('x')]: 1 }, /unknown key.*a symbol/],
       [{ eventId: () => ID, timestamp: TS }, /eventId.*a function/],

@@ -93,6 +93,8 @@ function describe(value: unknown): string {
       return 'undefined';
     default:
       if (value === null) return 'null';
+      // Before Array.isArray, which throws on a revoked Proxy.
+      if (types.isProxy(value)) return 'a Proxy';
       if (Array.isArray(value)) return 'an array';
       return 'an object';
   }
