@@ -161,20 +161,22 @@ export class ClientSession {
     assertTimestamp(timestamp, 'stamp(timestamp)');
     const now = this.clock();
 
-    const expired =
+    let expired =
       this.state.sessionId === null ||
       this.state.newSessionDue ||
       this.hasExpired(now, this.currentTimeoutMs());
-    if (expired) {
-      this.startSession(eventId, timestamp, now);
-    } else {
+    if (!expired) {
       this.touch(now);
       const needsReservation = this.issued + 1 > this.reserved;
       const activityStale =
         this.persistedLastActivity === null ||
         now - this.persistedLastActivity >= LAST_ACTIVITY_FLUSH_MS;
       if (needsReservation || activityStale) this.persist();
+      // The write may have learned that a new session is due: asked for by another process,
+      // or the store went to memory (see persist).
+      expired = this.state.newSessionDue;
     }
+    if (expired) this.startSession(eventId, timestamp, now);
 
     this.issued += 1;
     const entity = this.entityOf(this.issued);
@@ -385,11 +387,22 @@ export class ClientSession {
    * session there is adopted, indexes it reserved are skipped.
    */
   private persist(exact = false): void {
+    const wasDurable = this.isDurable();
     this.transaction(() => {
       const stored = this.readStore();
       if (stored !== undefined) this.merge(stored);
       this.write(exact);
     });
+    // The store just went to memory: what it reserves now would be lost with the process, and
+    // a restart from the older stored state would hand out those indexes of this session again.
+    // A session the store never saw cannot collide.
+    if (wasDurable && !this.isDurable() && this.state.sessionId !== null) {
+      this.state.newSessionDue = true;
+    }
+  }
+
+  private isDurable(): boolean {
+    return this.store.durable !== false;
   }
 
   private merge(stored: StoredSession): void {
