@@ -7,7 +7,8 @@ import { VitePlugin } from '@electron-forge/plugin-vite';
 import type { VitePluginConfig } from '@electron-forge/plugin-vite/dist/Config';
 import type { ForgeConfig } from '@electron-forge/shared-types';
 
-import { DEMO_APP, prepareAppFolder, trimAppFolder } from './demo/packaging';
+import { prepareAppFolder, trimAppFolder } from './demo/packaging';
+import { DEMO_APP } from './demo/shared/demoApp';
 
 /** The demo's bundles: read by Forge and by test/demo.build.test.ts. */
 export const demoViteConfig: VitePluginConfig = {

@@ -1,11 +1,7 @@
 import { cp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 
-/** The demo app's names, as the packaged app and its user data folder carry them. */
-export const DEMO_APP = {
-  name: 'electron-client-session-demo',
-  productName: 'Electron Client Session Demo',
-} as const;
+import { DEMO_APP } from './shared/demoApp';
 
 /** Where Forge's Vite plugin puts the main-process bundle; the app's entry point. */
 export const DEMO_MAIN = '.vite/build/main.js';

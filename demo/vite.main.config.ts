@@ -8,6 +8,15 @@ export default defineConfig({
   resolve: { alias: libraryAliases() },
   build: {
     sourcemap: true,
+    // The library loads some modules with require() at the point of use (better-sqlite3, and
+    // @snowplow/tracker-core for lifecycle events). Let the bundler see those calls, so that
+    // the bundle carries what it needs: the packaged app has no node_modules besides the
+    // native module forge.config.ts adds.
+    commonjsOptions: {
+      include: [/node_modules/, /[\\/]src[\\/]main[\\/]/],
+      extensions: ['.js', '.ts'],
+      transformMixedEsModules: true,
+    },
     rollupOptions: {
       // A native module cannot be bundled: it is loaded from node_modules at run time, and
       // forge.config.ts copies it into the packaged app (unpacked from the asar).
