@@ -3,11 +3,13 @@
  * first SqliteSessionStore also loads better-sqlite3's native addon and nothing is warm yet.
  * Usage: node --import tsx bench/coldStart.ts <existing database> <mode>, where mode is
  * - include-open: the timing starts before `new SqliteSessionStore` (addon loading included);
+ * - include-open-default: the same with `openSqliteStore`, as `createClientSession` opens it;
  * - include-open-preloaded: the same after `require('better-sqlite3')`, outside the timing;
  * - exclude-open: the store is opened first; the timing starts at `new ClientSession`.
  * Prints one JSON line: { "ns": <nanoseconds> }.
  */
 import { ClientSession, createConsoleLogger, SqliteSessionStore } from '../src/main';
+import { openSqliteStore } from '../src/main/openSqliteStore';
 import { COLD_MODES } from './lib/coldModes';
 import type { ColdMode } from './lib/coldModes';
 
@@ -21,7 +23,10 @@ const logger = createConsoleLogger('silent');
 const eventId = '6f2a0c3e-8a1b-4c2d-9e3f-0a1b2c3d4e5f';
 
 let start = process.hrtime.bigint();
-const store = new SqliteSessionStore({ path });
+const store =
+  mode === 'include-open-default'
+    ? openSqliteStore({ path, logger })
+    : new SqliteSessionStore({ path });
 if (mode === 'exclude-open') start = process.hrtime.bigint();
 const session = new ClientSession({ store, logger });
 session.stamp(eventId, Date.now());

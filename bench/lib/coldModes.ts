@@ -1,4 +1,9 @@
 /** How the fresh-process timing of bench/coldStart.ts is taken. */
-export const COLD_MODES = ['include-open', 'include-open-preloaded', 'exclude-open'] as const;
+export const COLD_MODES = [
+  'include-open',
+  'include-open-default',
+  'include-open-preloaded',
+  'exclude-open',
+] as const;
 
 export type ColdMode = (typeof COLD_MODES)[number];

@@ -10,15 +10,22 @@ import {
   MemorySessionStore,
   SqliteSessionStore,
 } from '../../src/main';
+import { openSqliteStore } from '../../src/main/openSqliteStore';
 import type { ClientSessionOptions, KeyValueStore, SessionStore } from '../../src/main';
 
-export type StoreKind = 'memory' | 'sqlite' | 'electron-store';
+export type StoreKind = 'memory' | 'sqlite' | 'sqlite-default' | 'electron-store';
 
-export const STORE_KINDS: readonly StoreKind[] = ['memory', 'sqlite', 'electron-store'];
+export const STORE_KINDS: readonly StoreKind[] = [
+  'memory',
+  'sqlite',
+  'sqlite-default',
+  'electron-store',
+];
 
 export const STORE_LABELS: Record<StoreKind, string> = {
   memory: 'MemorySessionStore',
   sqlite: 'SqliteSessionStore',
+  'sqlite-default': 'openSqliteStore (app default)',
   'electron-store': 'ElectronStoreSessionStore (conf)',
 };
 
@@ -64,12 +71,17 @@ export function makeFixture(kind: StoreKind, Conf: ConfClass): StoreFixture {
   }
 
   const dir = makeTempDir();
-  if (kind === 'sqlite') {
+  if (kind === 'sqlite' || kind === 'sqlite-default') {
     const path = join(dir, 'client-session.sqlite');
     return {
       kind,
       path,
-      open: () => new SqliteSessionStore({ path }),
+      // openSqliteStore is what createClientSession uses: a file check at open, then a
+      // ResilientStore around the SqliteSessionStore.
+      open: () =>
+        kind === 'sqlite'
+          ? new SqliteSessionStore({ path })
+          : openSqliteStore({ path, logger: silentLogger }),
       files: () => sizes([path, `${path}-wal`, `${path}-shm`]),
     };
   }

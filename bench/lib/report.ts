@@ -35,13 +35,18 @@ export function checkGoals(
 ): GoalCheck[] {
   const goals: GoalCheck[] = [
     {
-      goal: 'SQLite stamps/s >= 0.8 x memory',
-      measured: `${fixed(stampRate.sqliteOverMemory, 2)} x`,
+      goal: 'SqliteSessionStore stamps/s >= 0.8 x memory',
+      measured: `${fixed(stampRate.sqliteOverMemory, 2)} x (by CPU time ${fixed(stampRate.sqliteOverMemoryCpu, 2)} x)`,
       met: stampRate.sqliteOverMemory >= 0.8,
     },
     {
+      goal: 'openSqliteStore (app default) stamps/s >= 0.8 x memory',
+      measured: `${fixed(stampRate.defaultSqliteOverMemory, 2)} x`,
+      met: stampRate.defaultSqliteOverMemory >= 0.8,
+    },
+    {
       goal: 'track() with plugin (SQLite) <= 1.10 x constant entity',
-      measured: `${fixed(tracker.pluginOverConstant, 3)} x`,
+      measured: `${fixed(tracker.pluginOverConstant, 3)} x (by CPU time ${fixed(tracker.pluginOverConstantCpu, 3)} x)`,
       met: tracker.pluginOverConstant <= 1.1,
     },
   ];

@@ -28,6 +28,8 @@ export interface StampRateSection {
   readonly sqliteOverMemory: number;
   /** The same by CPU time: steadier when other work shares the machine; blind to disk waits. */
   readonly sqliteOverMemoryCpu: number;
+  /** Median rate through openSqliteStore (what createClientSession uses) over memory. */
+  readonly defaultSqliteOverMemory: number;
   /** The wall-clock ratio within each repetition, where both ran under the same load. */
   readonly sqliteOverMemoryPerRepetition: number[];
 }
@@ -74,6 +76,7 @@ export async function measureStampRate(options: StampRateOptions): Promise<Stamp
     stores,
     sqliteOverMemory: median(sqlite) / median(memory),
     sqliteOverMemoryCpu: cpuNs('memory') / cpuNs('sqlite'),
+    defaultSqliteOverMemory: median(wallRates('sqlite-default')) / median(memory),
     sqliteOverMemoryPerRepetition: sqlite.map((rate, i) => rate / memory[i]!),
   };
 }

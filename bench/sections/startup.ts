@@ -40,6 +40,7 @@ interface Variant {
 const COLD_LABELS: Record<ColdMode, string> = {
   'include-open': 'opening',
   'include-open-preloaded': 'opening, addon preloaded',
+  'include-open-default': 'openSqliteStore, opening',
   'exclude-open': 'already open',
 };
 
@@ -53,8 +54,9 @@ const EVENT_ID = '0d4f6a2e-1b3c-4d5e-8f90-a1b2c3d4e5f6';
 export function measureStartup(Conf: ConfClass, options: StartupOptions): StartupSection {
   const memory = makeFixture('memory', Conf);
   const sqlite = makeFixture('sqlite', Conf);
+  const sqliteDefault = makeFixture('sqlite-default', Conf);
   const conf = makeFixture('electron-store', Conf);
-  for (const fixture of [memory, sqlite, conf]) {
+  for (const fixture of [memory, sqlite, sqliteDefault, conf]) {
     const session = openSession(fixture.open());
     session.stamp(EVENT_ID, Date.now());
     session.close();
@@ -63,6 +65,7 @@ export function measureStartup(Conf: ConfClass, options: StartupOptions): Startu
   const variants: Variant[] = [
     { name: 'sqlite, opening the store', fixture: sqlite, includesOpen: true },
     { name: 'sqlite, store already open', fixture: sqlite, includesOpen: false },
+    { name: 'sqlite via openSqliteStore, opening', fixture: sqliteDefault, includesOpen: true },
     {
       name: 'sqlite, opening, new session at restart',
       fixture: sqlite,
