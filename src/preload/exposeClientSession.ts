@@ -81,7 +81,7 @@ function setOnWindow(name: string, bridge: ClientSessionBridge, logger: Logger):
     logger.warn(`window.${name} is taken (was the preload run twice?); kept what is there`);
     return false;
   }
-  Object.defineProperty(target, name, { value: bridge, enumerable: true });
+  Object.defineProperty(target, name, { value: bridge, enumerable: true, configurable: true });
   return true;
 }
 

@@ -287,8 +287,8 @@ export class FakeApp {
 
 /**
  * `contextBridge` with Electron's copying rules as far as the bridge needs them: plain objects
- * and arrays are copied, functions and promises are wrapped, errors lose their own properties
- * (such as `code`), and the rest is cloned. `mainWorld` plays the page's `window`.
+ * and arrays are copied (cycles kept), functions and promises are wrapped, errors lose their
+ * own properties (such as `code`), symbols are dropped, and the rest is cloned. `mainWorld` plays the page's `window`.
  */
 export class FakeContextBridge implements Pick<ContextBridge, 'exposeInMainWorld'> {
   readonly mainWorld: Record<string, unknown> = {};
@@ -301,12 +301,14 @@ export class FakeContextBridge implements Pick<ContextBridge, 'exposeInMainWorld
   }
 }
 
-export function copyAcrossWorlds(value: unknown): unknown {
+export function copyAcrossWorlds(value: unknown, seen = new Map<object, unknown>()): unknown {
   if (typeof value === 'function') {
     return (...args: unknown[]) => {
       let result: unknown;
       try {
-        result = (value as (...a: unknown[]) => unknown)(...args.map(copyAcrossWorlds));
+        result = (value as (...a: unknown[]) => unknown)(
+          ...args.map((arg) => copyAcrossWorlds(arg)),
+        );
       } catch (error) {
         throw copyError(error);
       }
@@ -314,19 +316,29 @@ export function copyAcrossWorlds(value: unknown): unknown {
     };
   }
   if (value instanceof Promise) {
-    return value.then(copyAcrossWorlds, (error: unknown) => {
-      throw copyError(error);
-    });
+    return value.then(
+      (result) => copyAcrossWorlds(result),
+      (error: unknown) => {
+        throw copyError(error);
+      },
+    );
   }
   if (value instanceof Error) return copyError(value);
-  if (Array.isArray(value)) return value.map(copyAcrossWorlds);
   if (value !== null && typeof value === 'object') {
-    const copy: Record<string, unknown> = {};
+    // Like contextBridge, a cycle is copied as a cycle rather than followed forever.
+    if (seen.has(value)) return seen.get(value);
+    const copy: Record<string, unknown> | unknown[] = Array.isArray(value) ? [] : {};
+    seen.set(value, copy);
     for (const key of Object.keys(value)) {
-      copy[key] = copyAcrossWorlds((value as Record<string, unknown>)[key]);
+      (copy as Record<string, unknown>)[key] = copyAcrossWorlds(
+        (value as Record<string, unknown>)[key],
+        seen,
+      );
     }
     return copy;
   }
+  // Electron's documentation: symbols cannot be copied across contexts, so they are dropped.
+  if (typeof value === 'symbol') return undefined;
   return structuredClone(value);
 }
 

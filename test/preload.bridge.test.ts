@@ -1,0 +1,272 @@
+// SPEC 7, preload side: the bridge exposed with contextBridge, driven from the page's world
+// through stand-ins that copy and clone as Electron does.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import { exposeClientSession } from '../src/preload/exposeClientSession';
+import { getClientSession } from '../src/renderer/getClientSession';
+import { createConsoleLogger } from '../src/shared/logger';
+import type { SessionSnapshot } from '../src/shared/entity';
+import { CHANNELS, DEFAULT_BRIDGE_NAME } from '../src/shared/ipc';
+import type { ClientSessionBridge, IpcError } from '../src/shared/ipc';
+import { APP_PAGE, FakeApp, preloadElectron, recordingLogger, startMain } from './support/fakeIpc';
+import type { FakePage } from './support/fakeIpc';
+import { eventId } from './support/ids';
+
+const quiet = createConsoleLogger('silent');
+
+/** Runs the preload for `page` and returns what the page's world sees. */
+function preload(page: FakePage, name?: string) {
+  const { electron, mainWorld } = preloadElectron(page);
+  const exposed = exposeClientSession({
+    electron,
+    logger: quiet,
+    contextIsolated: true,
+    ...(name === undefined ? {} : { name }),
+  });
+  const bridge = mainWorld[name ?? DEFAULT_BRIDGE_NAME] as ClientSessionBridge;
+  return { exposed, bridge, mainWorld, electron };
+}
+
+describe('exposeClientSession', () => {
+  test('puts the bridge on window under electronClientSession by default', async () => {
+    const main = startMain();
+    const page = main.app.openWindow(APP_PAGE);
+    const { exposed, bridge, mainWorld } = preload(page);
+    assert.equal(exposed, true);
+    assert.deepEqual(Object.keys(mainWorld), ['electronClientSession']);
+    assert.equal(bridge.version, 1);
+    const result = await bridge.getSnapshot();
+    assert.deepEqual(result, { ok: true, value: main.session.getSnapshot() });
+  });
+
+  test('a configured name is used instead', async () => {
+    const main = startMain();
+    const { bridge, mainWorld } = preload(main.app.openWindow(APP_PAGE), 'sessionBridge');
+    assert.deepEqual(Object.keys(mainWorld), ['sessionBridge']);
+    assert.equal((await bridge.getSnapshot()).ok, true);
+  });
+
+  test('a name that is not an identifier is an INVALID_OPTION error', () => {
+    const page = startMain().app.openWindow(APP_PAGE);
+    for (const name of ['', 'has space', '1st', 'a.b']) {
+      assert.throws(
+        () => exposeClientSession({ name, electron: preloadElectron(page).electron }),
+        (error: { code?: string }) => error.code === 'INVALID_OPTION',
+        name,
+      );
+    }
+  });
+
+  test('a second exposure under the same name keeps the first and says so', () => {
+    const main = startMain();
+    const page = main.app.openWindow(APP_PAGE);
+    const { electron, mainWorld } = preloadElectron(page);
+    const logger = recordingLogger();
+    assert.equal(exposeClientSession({ electron, logger, contextIsolated: true }), true);
+    const first = mainWorld[DEFAULT_BRIDGE_NAME];
+    assert.equal(exposeClientSession({ electron, logger, contextIsolated: true }), false);
+    assert.equal(mainWorld[DEFAULT_BRIDGE_NAME], first);
+    assert.match(logger.lines[0] ?? '', /window\.electronClientSession is taken/);
+  });
+
+  test('without context isolation the bridge is set on window directly', async () => {
+    const main = startMain();
+    const page = main.app.openWindow(APP_PAGE);
+    const name = `isolationOff${Date.now()}`;
+    const exposed = exposeClientSession({
+      electron: preloadElectron(page).electron,
+      contextIsolated: false,
+      name,
+    });
+    try {
+      assert.equal(exposed, true);
+      const bridge = (globalThis as Record<string, unknown>)[name] as ClientSessionBridge;
+      assert.equal((await bridge.getSnapshot()).ok, true);
+    } finally {
+      delete (globalThis as Record<string, unknown>)[name];
+    }
+  });
+});
+
+describe('the bridge, as the page calls it', () => {
+  test('stamp answers the entity synchronously, in one order with the main process', () => {
+    const main = startMain();
+    const { bridge } = preload(main.app.openWindow(APP_PAGE));
+    const first = bridge.stamp(eventId(), main.clock.time);
+    main.session.stamp(eventId(), main.clock.time);
+    const third = bridge.stamp(eventId(), main.clock.time);
+    assert.ok(first.ok && third.ok);
+    assert.deepEqual([first.value.eventIndex, third.value.eventIndex], [1, 3]);
+  });
+
+  test('extend and startNewSession answer the snapshot after them', async () => {
+    const main = startMain();
+    main.session.stamp(eventId(), main.clock.time);
+    const { bridge } = preload(main.app.openWindow(APP_PAGE));
+    main.clock.advanceSeconds(100);
+    const extended = await bridge.extend();
+    assert.ok(extended.ok);
+    assert.equal(extended.value.lastActivity, main.clock.time);
+    const renewed = await bridge.startNewSession();
+    assert.ok(renewed.ok);
+    assert.equal(renewed.value.newSessionDue, true);
+  });
+
+  test('errors arrive as data with their code, which a thrown error would lose crossing worlds', async () => {
+    const main = startMain({ allowNewSession: false });
+    const { bridge } = preload(main.app.openWindow(APP_PAGE));
+    assert.deepEqual(await bridge.startNewSession(), {
+      ok: false,
+      error: {
+        code: 'FORBIDDEN',
+        message:
+          'the main process does not let renderers start a new session (allowNewSession: false)',
+      },
+    });
+  });
+
+  test('what the page passes that cannot be sent is refused in the preload: nothing is sent', () => {
+    const main = startMain();
+    main.session.stamp(eventId(), main.clock.time);
+    const before = main.session.getSnapshot();
+    const page = main.app.openWindow(APP_PAGE);
+    const { bridge } = preload(page);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const bad: [unknown, unknown][] = [
+      [() => eventId(), main.clock.time],
+      [new Proxy({}, {}), main.clock.time],
+      [cyclic, main.clock.time],
+      [10n, main.clock.time],
+      [Symbol('id'), main.clock.time],
+      ['x'.repeat(10_000), main.clock.time],
+      [eventId(), BigInt(main.clock.time)],
+      [eventId(), { valueOf: () => main.clock.time }],
+      [eventId(), undefined],
+    ];
+    for (const [id, timestamp] of bad) {
+      const result = bridge.stamp(id as string, timestamp as number);
+      assert.equal(result.ok, false);
+      assert.equal(!result.ok && result.error.code, 'INVALID_ARGUMENT');
+      assert.match(!result.ok ? result.error.message : '', /stamp\(eventId, timestamp\)/);
+    }
+    assert.deepEqual(page.ipcRenderer.sent, []);
+    assert.deepEqual(main.session.getSnapshot(), before);
+  });
+
+  test('what passes the preload but not main gets main’s error, still as data', () => {
+    const main = startMain();
+    const { bridge } = preload(main.app.openWindow(APP_PAGE));
+    const result = bridge.stamp('not-a-uuid', main.clock.time);
+    assert.deepEqual(result, {
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', message: 'eventId must be a UUID, got "not-a-uuid"' },
+    });
+  });
+
+  test('with no handlers in main, every call answers NOT_INSTALLED naming what to call', async () => {
+    const app = new FakeApp();
+    const { bridge } = preload(app.openWindow(APP_PAGE));
+    const results = [
+      await bridge.getSnapshot(),
+      await bridge.extend(),
+      await bridge.startNewSession(),
+      bridge.stamp(eventId(), Date.now()),
+    ];
+    for (const result of results) {
+      assert.equal(!result.ok && result.error.code, 'NOT_INSTALLED');
+      assert.match(!result.ok ? result.error.message : '', /registerClientSessionIpc\(\)/);
+    }
+  });
+});
+
+describe('subscribe', () => {
+  test('listeners hear session starts and background changes, and unsubscribe stops them', async () => {
+    const main = startMain();
+    const page = main.app.openWindow(APP_PAGE);
+    const { bridge } = preload(page);
+    const heard: SessionSnapshot[] = [];
+    const unsubscribe = bridge.subscribe((snapshot) => heard.push(snapshot));
+    await settle();
+
+    main.session.stamp(eventId(), main.clock.time);
+    main.session.stamp(eventId(), main.clock.time);
+    main.session.setIsBackground(true);
+    unsubscribe();
+    await settle();
+    main.session.setIsBackground(false);
+
+    assert.deepEqual(
+      heard.map((snapshot) => snapshot.isBackground),
+      [false, true],
+    );
+    assert.equal(page.ipcRenderer.listenerCount(CHANNELS.changed), 0);
+    assert.deepEqual(page.ipcRenderer.sent, [CHANNELS.subscribe, CHANNELS.unsubscribe]);
+  });
+
+  test('several listeners share one subscription in main; the last unsubscribe ends it', async () => {
+    const main = startMain();
+    const page = main.app.openWindow(APP_PAGE);
+    const { bridge } = preload(page);
+    const listener = () => {};
+    const stopA = bridge.subscribe(listener);
+    const stopB = bridge.subscribe(listener);
+    stopA();
+    stopA();
+    assert.deepEqual(page.ipcRenderer.sent, [CHANNELS.subscribe]);
+    stopB();
+    assert.deepEqual(page.ipcRenderer.sent, [CHANNELS.subscribe, CHANNELS.unsubscribe]);
+  });
+
+  test('a throwing listener does not keep the others from hearing', async () => {
+    const main = startMain();
+    const page = main.app.openWindow(APP_PAGE);
+    const { electron, mainWorld } = preloadElectron(page);
+    const logger = recordingLogger();
+    exposeClientSession({ electron, logger, contextIsolated: true });
+    const bridge = mainWorld[DEFAULT_BRIDGE_NAME] as ClientSessionBridge;
+    let heard = 0;
+    bridge.subscribe(() => {
+      throw new Error('listener bug');
+    });
+    bridge.subscribe(() => (heard += 1));
+    await settle();
+    main.session.setIsBackground(true);
+    assert.equal(heard, 1);
+    assert.match(logger.lines.join('\n'), /listener threw/);
+  });
+
+  test('a refused page hears about it through onError', async () => {
+    const main = startMain();
+    const window = main.app.openWindow(APP_PAGE);
+    const { bridge } = preload(main.app.openIframe(window, APP_PAGE));
+    const errors: IpcError[] = [];
+    bridge.subscribe(
+      () => assert.fail('a refused page must hear nothing'),
+      (error) => errors.push(error),
+    );
+    await settle();
+    main.session.setIsBackground(true);
+    assert.deepEqual(
+      errors.map((error) => error.code),
+      ['SENDER_REFUSED'],
+    );
+  });
+
+  test('the renderer client keeps the code on errors it throws', async () => {
+    const main = startMain({ allowNewSession: false });
+    const page = main.app.openWindow(APP_PAGE);
+    const { mainWorld } = preload(page);
+    const session = getClientSession({ target: mainWorld });
+    await assert.rejects(session.startNewSession(), {
+      name: 'ClientSessionError',
+      code: 'FORBIDDEN',
+    });
+  });
+});
+
+/** Lets pending promise callbacks (the subscribe round trip) run. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
