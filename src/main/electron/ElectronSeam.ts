@@ -7,9 +7,6 @@ import type { WindowLookup } from '../ipc/checkSender';
 import type { PreloadSession } from '../ipc/registerClientSessionPreload';
 import type { IpcMainSeam } from '../ipc/registerClientSessionIpc';
 
-/** Window events that can move the app between foreground and background. */
-export type SeamWindowFocusEvent = 'focus' | 'blur' | 'hide' | 'show' | 'minimize' | 'restore';
-
 /** Power and presence events of `powerMonitor` that this package listens to. */
 export type SeamPowerEvent =
   | 'suspend'

@@ -1,5 +1,3 @@
-import { isAbsolute } from 'node:path';
-
 import { APPLICATION_BACKGROUND_SCHEMA, APPLICATION_FOREGROUND_SCHEMA } from '../../shared/entity';
 import { ClientSessionError } from '../../shared/errors';
 import { createConsoleLogger } from '../../shared/logger';
@@ -9,11 +7,11 @@ import { registerClientSessionIpc } from '../ipc/registerClientSessionIpc';
 import type { ClientSessionIpcOptions } from '../ipc/registerClientSessionIpc';
 import { registerClientSessionPreload } from '../ipc/registerClientSessionPreload';
 import type { ClientSessionPreloadOptions } from '../ipc/registerClientSessionPreload';
-import { assertTimeoutSeconds } from '../validate';
 import type { ElectronSeam, SeamApp, SeamTimers } from './ElectronSeam';
 import { FocusTracker } from './FocusTracker';
 import { assertSeam, loadElectron } from './loadElectron';
 import { openClientSession, openStore } from './openClientSession';
+import { validateOptions } from './validateOptions';
 import { createTrackerPluginHost } from './trackerPlugin';
 import type { ElectronTrackerPlugin } from './trackerPlugin';
 
@@ -270,43 +268,4 @@ export function createClientSession(
       });
   }
   return handle;
-}
-
-function validateOptions(options: CreateClientSessionOptions): void {
-  if (options === null || typeof options !== 'object') {
-    throw new ClientSessionError('INVALID_OPTION', 'createClientSession(options) takes an object');
-  }
-  for (const name of ['foregroundTimeout', 'backgroundTimeout', 'clockToleranceSeconds'] as const) {
-    if (options[name] !== undefined) assertTimeoutSeconds(options[name], `options.${name}`);
-  }
-  if (
-    options.path !== undefined &&
-    (typeof options.path !== 'string' || !isAbsolute(options.path))
-  ) {
-    throw new ClientSessionError(
-      'INVALID_OPTION',
-      'options.path must be an absolute file path, for example ' +
-        "join(app.getPath('userData'), 'client-session.sqlite')",
-    );
-  }
-  const store = options.store as Partial<SessionStore> | null | undefined;
-  if (
-    store !== undefined &&
-    (store === null ||
-      typeof store.getSession !== 'function' ||
-      typeof store.setSession !== 'function')
-  ) {
-    throw new ClientSessionError(
-      'INVALID_OPTION',
-      'options.store must be a SessionStore (getSession, setSession, deleteSession)',
-    );
-  }
-  for (const name of ['lifecycleEvents'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'boolean') {
-      throw new ClientSessionError('INVALID_OPTION', `options.${name} must be a boolean`);
-    }
-  }
-  if (options.ipc !== undefined && options.ipc !== false && typeof options.ipc !== 'object') {
-    throw new ClientSessionError('INVALID_OPTION', 'options.ipc must be false or an object');
-  }
 }
