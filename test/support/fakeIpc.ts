@@ -2,6 +2,7 @@
 // contextBridge, windows, webContents and frames. Messages are cloned with structuredClone as
 // Electron clones them, so what cannot cross a real IPC boundary cannot cross this one either.
 import { EventEmitter } from 'node:events';
+import { types } from 'node:util';
 
 import type {
   ContextBridge,
@@ -315,7 +316,8 @@ export function copyAcrossWorlds(value: unknown, seen = new Map<object, unknown>
       return copyAcrossWorlds(result);
     };
   }
-  if (value instanceof Promise) {
+  // types.* rather than instanceof: the preload may run in another V8 context (the build test).
+  if (types.isPromise(value)) {
     return value.then(
       (result) => copyAcrossWorlds(result),
       (error: unknown) => {
@@ -323,7 +325,7 @@ export function copyAcrossWorlds(value: unknown, seen = new Map<object, unknown>
       },
     );
   }
-  if (value instanceof Error) return copyError(value);
+  if (types.isNativeError(value)) return copyError(value);
   if (value !== null && typeof value === 'object') {
     // Like contextBridge, a cycle is copied as a cycle rather than followed forever.
     if (seen.has(value)) return seen.get(value);
@@ -343,7 +345,7 @@ export function copyAcrossWorlds(value: unknown, seen = new Map<object, unknown>
 }
 
 function copyError(error: unknown): Error {
-  return new Error(error instanceof Error ? error.message : String(error));
+  return new Error(types.isNativeError(error) ? error.message : String(error));
 }
 
 /** The `electron` module as a preload sees it, for `exposeClientSession({ electron })`. */
