@@ -175,16 +175,18 @@ function fields(list: HTMLElement, rows: [string, unknown, string?][]): void {
 
 function addChange(snapshot: SessionSnapshot): void {
   const entity = snapshot.entity;
-  const text = [
-    time(Date.now()),
-    snapshot.isBackground ? 'background' : 'foreground',
-    entity === null
-      ? 'no session yet'
-      : `session #${entity.sessionIndex} ${short(entity.sessionId)}`,
-    snapshot.newSessionDue ? '· new session due' : '',
-  ].join('  ');
+  const item = element(
+    'li',
+    null,
+    [
+      time(Date.now()),
+      snapshot.isBackground ? 'background' : 'foreground',
+      entity === null ? 'no session yet' : `#${entity.sessionIndex} ${short(entity.sessionId)}`,
+    ].join('  '),
+  );
+  if (snapshot.newSessionDue) item.append(element('span', 'due', '  new session due'));
   const list = $('changes');
-  list.prepend(element('li', null, text));
+  list.prepend(item);
   while (list.children.length > MAX_CHANGES) list.lastElementChild?.remove();
 }
 
