@@ -302,6 +302,31 @@ describe('createClientSession: IPC and preload (SPEC 7)', () => {
     first.dispose();
   });
 
+  test('a set-up that fails once the app becomes ready: whenReady() rejects, said once, nothing left', async () => {
+    const taken = freshElectron();
+    await taken.app.becomeReady();
+    const first = createClientSession({ electron: taken, store: new MemorySessionStore() });
+    const electron = freshElectron();
+    const sharing = {
+      ...electron,
+      ipcMain: taken.ipcMain,
+      app: electron.app,
+      BrowserWindow: electron.BrowserWindow,
+    };
+    const logger = recordingLogger();
+    const client = createClientSession({
+      electron: sharing,
+      logger,
+      store: new MemorySessionStore(),
+    });
+    await electron.app.becomeReady();
+
+    await assert.rejects(client.whenReady(), { code: 'ALREADY_CREATED' });
+    assert.equal(logger.lines.error.length, 1);
+    assert.equal(electron.app.listenerTotal() + electron.powerMonitor.listenerTotal(), 0);
+    first.dispose();
+  });
+
   test("preload: true registers the package's preload in the default session, until dispose()", async () => {
     const filePath = join(dir, 'standalone.js');
     writeFileSync(filePath, '// the built preload\n');
