@@ -176,7 +176,7 @@ export class ClientSession {
       // or the store went to memory (see persist).
       expired = this.state.newSessionDue;
     }
-    if (expired) this.startSession(eventId, timestamp, now);
+    const started = expired && this.startSession(eventId, timestamp, now);
 
     this.issued += 1;
     const entity = this.entityOf(this.issued);
@@ -184,10 +184,8 @@ export class ClientSession {
       throw new ClientSessionError('INTERNAL', 'a session was started but is incomplete');
     }
     this.lastEntity = entity;
-    if (expired) {
-      this.emitStart(entity);
-      this.emitChange();
-    }
+    if (started) this.emitStart(entity);
+    if (expired) this.emitChange();
     return entity;
   }
 
@@ -357,10 +355,21 @@ export class ClientSession {
     }
   }
 
-  private startSession(eventId: string, timestamp: number, now: number): void {
+  /** Starts a new session for this event, or joins one another writer just started. */
+  private startSession(eventId: string, timestamp: number, now: number): boolean {
+    let started = true;
     this.transaction(() => {
-      // Another process may have started sessions since we last looked: count past them.
       const stored = this.readStore();
+      if (stored !== undefined && this.canJoin(stored, now)) {
+        // Processes (or instances) whose first events come at the same moment share a session.
+        this.adopt(stored);
+        this.state.newSessionDue = false;
+        this.touch(now);
+        this.write(false);
+        started = false;
+        return;
+      }
+      // Another process may have started sessions since we last looked: count past them.
       const base =
         stored !== undefined && stored.sessionIndex > this.state.sessionIndex ? stored : this.state;
       this.state = {
@@ -379,6 +388,21 @@ export class ClientSession {
       this.reserved = 0;
       this.write(false);
     });
+    return started;
+  }
+
+  /** Whether a session someone else started after ours is still live for this process. */
+  private canJoin(stored: StoredSession, now: number): boolean {
+    const last = stored.lastActivity;
+    return (
+      stored.sessionId !== null &&
+      stored.sessionIndex > this.state.sessionIndex &&
+      !stored.newSessionDue &&
+      stored.anonymous === this.anonymous &&
+      last !== null &&
+      now - last <= this.currentTimeoutMs() &&
+      now >= last - this.toleranceMs
+    );
   }
 
   /**
@@ -407,24 +431,29 @@ export class ClientSession {
 
   private merge(stored: StoredSession): void {
     if (stored.sessionIndex > this.state.sessionIndex && stored.sessionId !== null) {
-      this.state = {
-        ...this.state,
-        sessionId: stored.sessionId,
-        previousSessionId: stored.previousSessionId,
-        sessionIndex: stored.sessionIndex,
-        firstEventId: stored.firstEventId,
-        firstEventTimestamp: stored.firstEventTimestamp,
-        newSessionDue: this.state.newSessionDue || stored.newSessionDue,
-        anonymous: stored.anonymous,
-      };
-      this.issued = stored.eventIndex;
-      this.reserved = stored.eventIndex;
+      this.adopt(stored);
     } else if (stored.sessionId === this.state.sessionId && stored.eventIndex > this.reserved) {
       // Someone else reserved indexes of this session beyond ours: never hand those out.
       this.issued = Math.max(this.issued, stored.eventIndex);
       this.reserved = stored.eventIndex;
       if (stored.newSessionDue) this.state.newSessionDue = true;
     }
+  }
+
+  /** Takes over a newer session from the store, skipping every index reserved in it. */
+  private adopt(stored: StoredSession): void {
+    this.state = {
+      ...this.state,
+      sessionId: stored.sessionId,
+      previousSessionId: stored.previousSessionId,
+      sessionIndex: stored.sessionIndex,
+      firstEventId: stored.firstEventId,
+      firstEventTimestamp: stored.firstEventTimestamp,
+      newSessionDue: this.state.newSessionDue || stored.newSessionDue,
+      anonymous: stored.anonymous,
+    };
+    this.issued = stored.eventIndex;
+    this.reserved = stored.eventIndex;
   }
 
   private write(exact: boolean): void {
