@@ -27,8 +27,8 @@ const SETTINGS = quick
     }
   : {
       startup: { warmups: 5, repetitions: 40, coldProcesses: 5 },
-      stampRate: { warmupStamps: 100_000, stampsPerRepetition: 50_000, repetitions: 21 },
-      tracker: { warmupEvents: 3_000, eventsPerRepetition: 1_000, repetitions: 45 },
+      stampRate: { warmupStamps: 100_000, stampsPerRepetition: 50_000, repetitions: 31 },
+      tracker: { warmupEvents: 3_000, eventsPerRepetition: 1_000, repetitions: 81 },
       million: { stamps: 1_000_000, checkpoints: 10 },
     };
 
