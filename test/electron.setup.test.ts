@@ -1,7 +1,7 @@
 // createClientSession: one call, before or after the app is ready; the store in userData; one
 // set of listeners, all removed on teardown; the store closed on will-quit and session-end.
 import assert from 'node:assert/strict';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
@@ -85,15 +85,29 @@ describe('createClientSession: the store', () => {
   test('a store that cannot be opened: tracking goes on in memory, said once', async () => {
     const electron = freshElectron();
     await electron.app.becomeReady();
-    const path = join(dir, 'a-folder-not-a-file');
-    mkdirSync(path);
+    const notAFolder = join(dir, 'a-file');
+    writeFileSync(notAFolder, 'not a folder');
     const logger = recordingLogger();
-    const client = createClientSession({ electron, path, logger });
+    const client = createClientSession({ electron, path: join(notAFolder, 's.sqlite'), logger });
     const entity = client.session!.stamp(eventId(), Date.now());
     assert.equal(entity.storageMechanism, 'LOCAL_STORAGE');
     assert.equal(client.storePath, null);
-    assert.equal(logger.lines.error.length, 1);
-    assert.match(logger.lines.error[0]!, /could not be opened.*in memory/);
+    assert.equal(logger.lines.warn.length + logger.lines.error.length, 1);
+    assert.match([...logger.lines.warn, ...logger.lines.error][0]!, /in memory/);
+    client.dispose();
+  });
+
+  test('a damaged store is kept aside and a fresh one used, said once', async () => {
+    const electron = freshElectron();
+    await electron.app.becomeReady();
+    const path = join(dir, 'damaged.sqlite');
+    writeFileSync(path, 'these bytes are not a database, whatever the name says');
+    const logger = recordingLogger();
+    const client = createClientSession({ electron, path, logger });
+    assert.equal(client.session!.stamp(eventId(), Date.now()).storageMechanism, 'SQLITE');
+    assert.equal(client.storePath, path);
+    assert.equal(logger.lines.warn.length, 1);
+    assert.match(logger.lines.warn[0]!, /Kept it as/);
     client.dispose();
   });
 

@@ -174,7 +174,7 @@ export function createClientSession(
 
   const setUp = (): void => {
     if (disposed) return;
-    const opened = openStore(options.store, options.path, electron.app, logger);
+    const opened = openStore(options.store, options.path, electron.app, logger, clock);
     let engine: ClientSession;
     try {
       const isBackground = focus.start();

@@ -5,7 +5,7 @@ import { ClientSession } from '../ClientSession';
 import type { ClientSessionOptions } from '../ClientSession';
 import { MemorySessionStore } from '../MemorySessionStore';
 import type { SessionStore } from '../SessionStore';
-import { SqliteSessionStore } from '../SqliteSessionStore';
+import { openSqliteStore } from '../openSqliteStore';
 import type { SeamApp } from './ElectronSeam';
 
 /** File name of the default store, in the folder `app.getPath('userData')` names. */
@@ -17,27 +17,21 @@ export interface OpenClientSessionOptions extends ClientSessionOptions {
 }
 
 /**
- * Opens the store the app asked for, or the default SQLite file in `userData`; `null` path for
- * a custom store. A default store that cannot be opened falls back to memory, said once.
+ * Opens the store the app asked for, or the default SQLite file in `userData` through
+ * {@link openSqliteStore} (damaged files kept aside, memory when nothing else works, one
+ * message). `path` is `null` for a custom store and when the session is in memory.
  */
 export function openStore(
   store: SessionStore | undefined,
   path: string | undefined,
   app: SeamApp,
   logger: Logger,
+  clock: () => number,
 ): { store: SessionStore; path: string | null } {
   if (store !== undefined) return { store, path: null };
   const file = path ?? join(app.getPath('userData'), DEFAULT_STORE_FILE_NAME);
-  try {
-    return { store: new SqliteSessionStore({ path: file }), path: file };
-  } catch (error) {
-    logger.error(
-      `the session store ${file} could not be opened; sessions are kept in memory until the ` +
-        'next start',
-      error,
-    );
-    return { store: new MemorySessionStore(), path: null };
-  }
+  const opened = openSqliteStore({ path: file, logger, clock });
+  return { store: opened, path: opened.durable ? file : null };
 }
 
 /**
@@ -49,14 +43,13 @@ export function openClientSession(options: OpenClientSessionOptions): ClientSess
   try {
     return new ClientSession(sessionOptions);
   } catch (error) {
-    if (!fallBackToMemory || !(options.store instanceof SqliteSessionStore)) throw error;
+    if (!fallBackToMemory) throw error;
     options.logger?.error(
-      `the session store ${options.store.path} could not be read; sessions are kept in memory ` +
-        'until the next start',
+      'the session store could not be read; sessions are kept in memory until the next start',
       error,
     );
     try {
-      options.store.close();
+      options.store.close?.();
     } catch {
       // Already reported why the store is unusable.
     }
