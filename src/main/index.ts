@@ -25,6 +25,7 @@ export { FocusTracker } from './electron/FocusTracker';
 export type { FocusTrackerOptions } from './electron/FocusTracker';
 export type { ElectronTrackerPlugin, TrackerCoreLike } from './electron/trackerPlugin';
 export type * from './electron/ElectronSeam';
+export * from './ipc';
 export * from '../shared/entity';
 export { ClientSessionError, PREFIX } from '../shared/errors';
 export type { ClientSessionErrorCode } from '../shared/errors';
