@@ -24,7 +24,8 @@ function requiredModules(code: string): string[] {
   return [...found].sort();
 }
 
-describe("the demo's bundles", () => {
+// The timeout only bounds a hang; nothing here waits for time.
+describe("the demo's bundles", { timeout: 120_000 }, () => {
   const outDir = tempDir('ecs-demo-build-');
   let built: DemoBuild;
   before(async () => {

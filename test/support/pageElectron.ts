@@ -102,8 +102,6 @@ export interface PageElectronOptions {
   readonly context: BrowserContext;
   /** The folder of the built renderer page, served at the root of the test's server. */
   readonly rendererDir: string;
-  /** The built preload script, run in every window before its page. */
-  readonly preloadCode: string;
   /** What `app.getPath('userData')` answers. */
   readonly userData: string;
 }
@@ -153,12 +151,21 @@ export class PageElectron {
     });
   }
 
-  /** Runs the preload, then the page, in a new browser page for `window`. */
-  async openPage(window: { readonly id: number }, url: string): Promise<Page> {
+  /**
+   * Runs the window's preload (the file its `webPreferences.preload` names), then the page, in a
+   * new browser page.
+   */
+  async openPage(
+    window: { readonly id: number; readonly options: BrowserWindowConstructorOptions },
+    url: string,
+  ): Promise<Page> {
+    const preload = window.options.webPreferences?.preload;
+    if (preload === undefined) throw new Error('the stand-in runs windows with a preload only');
+    const preloadCode = await readFile(preload, 'utf8');
     const page = await this.options.context.newPage();
     this.pages.push(page);
     page.on('pageerror', (error) => this.pageErrors.push(`window ${window.id}: ${error.message}`));
-    await page.addInitScript({ content: transportScript(window.id, this.options.preloadCode) });
+    await page.addInitScript({ content: transportScript(window.id, preloadCode) });
     await page.goto(url);
     return page;
   }
