@@ -163,6 +163,18 @@ describe('who may use the bridge (SPEC 7)', () => {
   });
 });
 
+test('a throwing logger does not keep a refused sender from getting its answer', async () => {
+  const explode = () => {
+    throw new Error('logger down');
+  };
+  const env = setup({ logger: { error: explode, warn: explode, info: explode, debug: explode } });
+  const results = await callEveryChannel(env, env.app.openWindow('https://evil.example/'));
+  assert.deepEqual(
+    results.map((result) => !result.ok && result.error.code),
+    Array(6).fill('SENDER_REFUSED'),
+  );
+});
+
 describe('each sender check refuses on its own', () => {
   // Built so that exactly one check fails and every other one passes.
   function sender(change: (parts: { webContents: FakeWebContents; frame: FakeFrame }) => void) {

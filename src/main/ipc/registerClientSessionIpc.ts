@@ -82,7 +82,7 @@ export function registerClientSessionIpc(
 ): () => void {
   assertDeps(deps);
   const { ipcMain, session } = deps;
-  const logger = options.logger ?? createConsoleLogger();
+  const logger = neverThrowing(options.logger ?? createConsoleLogger());
   const allowNewSession = options.allowNewSession ?? true;
   if (typeof allowNewSession !== 'boolean') {
     throw new ClientSessionError('INVALID_OPTION', 'options.allowNewSession must be a boolean');
@@ -227,6 +227,25 @@ function failure(channel: string, error: unknown, logger: Logger): IpcResult<nev
   }
   logger.error(`${channel} failed in the main process`, error);
   return fail('INTERNAL', `${channel} failed in the main process; its log has the details`);
+}
+
+/** The app's logger, with its failures swallowed: logging must not break a reply. */
+function neverThrowing(logger: Logger): Logger {
+  const guard =
+    (write: (message: string, ...details: unknown[]) => void) =>
+    (message: string, ...details: unknown[]) => {
+      try {
+        write.call(logger, message, ...details);
+      } catch {
+        // Nothing sensible is left to report to.
+      }
+    };
+  return {
+    error: guard(logger.error),
+    warn: guard(logger.warn),
+    info: guard(logger.info),
+    debug: guard(logger.debug),
+  };
 }
 
 function withoutPrefix(message: string): string {
