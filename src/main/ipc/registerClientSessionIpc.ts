@@ -1,15 +1,15 @@
 import type { IpcMainEvent, IpcMainInvokeEvent } from 'electron';
 
-import type { ClientSessionEntity, SessionSnapshot } from '../../shared/entity';
-import { ClientSessionError, PREFIX } from '../../shared/errors';
+import { ClientSessionError } from '../../shared/errors';
 import { CHANNELS, fail, ok } from '../../shared/ipc';
-import type { InvokeChannel, InvokeResponses, IpcErrorCode, IpcResult } from '../../shared/ipc';
+import type { InvokeChannel, InvokeResponses, IpcResult } from '../../shared/ipc';
 import { createConsoleLogger } from '../../shared/logger';
 import type { Logger } from '../../shared/logger';
 import type { ClientSession } from '../ClientSession';
 import { refusalOf } from './checkSender';
 import type { FrameView, SenderCheck, SenderView, WindowLookup } from './checkSender';
 import { originMatcher } from './origins';
+import { failure, neverThrowing, plainEntity, plainSnapshot } from './replies';
 import type { AllowedOrigins } from './origins';
 import { assertNoArguments, parseStampRequest } from './validateRequest';
 
@@ -210,70 +210,6 @@ export function registerClientSessionIpc(
     ipcMain.removeListener(CHANNELS.stamp, onStamp);
     stopPushing();
     subscribers.clear();
-  };
-}
-
-const IPC_CODES: ReadonlySet<string> = new Set<IpcErrorCode>([
-  'INVALID_ARGUMENT',
-  'FORBIDDEN',
-  'SENDER_REFUSED',
-  'CLOSED',
-  'NOT_INSTALLED',
-]);
-
-function failure(channel: string, error: unknown, logger: Logger): IpcResult<never> {
-  if (error instanceof ClientSessionError && IPC_CODES.has(error.code)) {
-    return fail(error.code as IpcErrorCode, withoutPrefix(error.message));
-  }
-  logger.error(`${channel} failed in the main process`, error);
-  return fail('INTERNAL', `${channel} failed in the main process; its log has the details`);
-}
-
-/** The app's logger, with its failures swallowed: logging must not break a reply. */
-function neverThrowing(logger: Logger): Logger {
-  const guard =
-    (write: (message: string, ...details: unknown[]) => void) =>
-    (message: string, ...details: unknown[]) => {
-      try {
-        write.call(logger, message, ...details);
-      } catch {
-        // Nothing sensible is left to report to.
-      }
-    };
-  return {
-    error: guard(logger.error),
-    warn: guard(logger.warn),
-    info: guard(logger.info),
-    debug: guard(logger.debug),
-  };
-}
-
-function withoutPrefix(message: string): string {
-  return message.startsWith(`${PREFIX}: `) ? message.slice(PREFIX.length + 2) : message;
-}
-
-/** A fresh copy holding only the contract's keys, so nothing but plain data crosses. */
-function plainSnapshot(snapshot: SessionSnapshot): SessionSnapshot {
-  return {
-    entity: snapshot.entity === null ? null : plainEntity(snapshot.entity),
-    isBackground: snapshot.isBackground,
-    lastActivity: snapshot.lastActivity,
-    expiresAt: snapshot.expiresAt,
-    newSessionDue: snapshot.newSessionDue,
-    timeoutSeconds: snapshot.timeoutSeconds,
-  };
-}
-
-function plainEntity(entity: ClientSessionEntity): ClientSessionEntity {
-  return {
-    userId: entity.userId,
-    sessionId: entity.sessionId,
-    sessionIndex: entity.sessionIndex,
-    eventIndex: entity.eventIndex,
-    previousSessionId: entity.previousSessionId,
-    storageMechanism: entity.storageMechanism,
-    firstEventId: entity.firstEventId,
-    firstEventTimestamp: entity.firstEventTimestamp,
   };
 }
 
