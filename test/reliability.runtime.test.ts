@@ -53,7 +53,7 @@ function storedSession(path: string): StoredSession {
 
 describe('the disk fills up while running (SPEC 6)', { skip: !canMount() && 'needs mount' }, () => {
   test('one warning, tracking in memory, no index issued twice across restarts, recovery', () => {
-    const fs = new Tmpfs(join(root, 'full'), 512);
+    const fs = new Tmpfs(join(root, 'full'), 8192);
     after(() => fs.unmount());
     const path = join(fs.dir, 'client-session.sqlite');
     const clock = new FakeClock(Date.now());

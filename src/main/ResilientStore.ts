@@ -219,6 +219,7 @@ export class ResilientStore implements SessionStore {
 
   private fail(error: unknown): void {
     if (this.probing) {
+      if (!this.probeFailed) this.logger.debug('the session store still fails', error);
       this.probeFailed = true;
       return;
     }

@@ -1,0 +1,381 @@
+// `npm run reliability`: the long versions of the reliability tests (SPEC 6), one line per case:
+// trials, failures, and what was lost. `-- --write` also rewrites RELIABILITY.md with the figures
+// and the machine they came from; `-- --rounds N` sets the kill rounds (default 150).
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import Database from 'better-sqlite3';
+
+import { describeMachine } from '../bench/lib/machine';
+import { ClientSession, SqliteSessionStore } from '../src/main';
+import type { ClientSessionEntity } from '../src/main';
+import { openSqliteStore } from '../src/main/openSqliteStore';
+import { BREAKAGES, startTwice, writeHealthyStore } from '../test/support/brokenStores';
+import { FakeClock } from '../test/support/clock';
+import { eventId } from '../test/support/ids';
+import { LockHolder, Tmpfs, canMount, recordingLogger } from '../test/support/reliability';
+import { seededRandom } from '../test/support/stamperProtocol';
+import { runKillRounds, runSimultaneousFirst, runTogether } from '../test/support/stampers';
+
+interface CaseResult {
+  readonly name: string;
+  readonly trials: number;
+  readonly failures: number;
+  readonly lost: string;
+  readonly problems: readonly string[];
+}
+
+const args = process.argv.slice(2);
+const rounds = Number(args[args.indexOf('--rounds') + 1]) || 150;
+const root = mkdtempSync(join(tmpdir(), 'ecs-reliability-'));
+let folders = 0;
+const folder = (): string => mkdtempSync(join(root, `${folders++}-`));
+const random = seededRandom(Date.now() % 2 ** 31);
+const results: CaseResult[] = [];
+
+function report(result: CaseResult): void {
+  results.push(result);
+  const name = result.name.padEnd(40);
+  const trials = String(result.trials).padStart(5);
+  const failures = String(result.failures).padStart(3);
+  console.log(`${name} trials ${trials}  failures ${failures}  lost: ${result.lost}`);
+  for (const problem of result.problems.slice(0, 5)) console.log(`    ${problem}`);
+}
+
+function repeated(pairs: readonly ClientSessionEntity[]): number {
+  return pairs.length - new Set(pairs.map((e) => `${e.sessionId}#${e.eventIndex}`)).size;
+}
+
+async function killCase(): Promise<void> {
+  const result = await runKillRounds({ dir: folder(), rounds, lifeMs: 600, seed: 7 });
+  report({
+    name: 'killed at any instant (SIGKILL)',
+    trials: result.trials,
+    failures: result.failures.length,
+    lost:
+      `${result.skippedIndexes} event indexes skipped over ${result.restartsChecked} checked ` +
+      `restarts (reserved, never reused); at most ${result.maxActivityLostMs} ms of ` +
+      `lastActivity; no session, transition or request (${result.kills} kills, ` +
+      `${result.entities} events, ${result.sessions} sessions)`,
+    problems: result.failures,
+  });
+}
+
+async function togetherCase(): Promise<void> {
+  const runs = 3;
+  let failures = 0;
+  let peak = 0;
+  let resets = 0;
+  let events = 0;
+  const problems: string[] = [];
+  for (let run = 0; run < runs; run++) {
+    const result = await runTogether(folder(), 10_000, run * 100);
+    if (result.failures.length > 0) failures++;
+    problems.push(...result.failures);
+    peak = Math.max(peak, result.maxWalBytes);
+    resets += result.walResets;
+    events += result.entities;
+  }
+  report({
+    name: 'two processes, 10 s each run',
+    trials: runs,
+    failures,
+    lost:
+      `nothing (${events} events); WAL peak ${(peak / 2 ** 20).toFixed(2)} MiB, ` +
+      `reset by a checkpoint ${resets} times`,
+    problems,
+  });
+}
+
+async function firstTogetherCase(): Promise<void> {
+  const trials = 20;
+  let failures = 0;
+  const problems: string[] = [];
+  for (let trial = 0; trial < trials; trial++) {
+    const { runs, entities } = await runSimultaneousFirst(folder(), 3, 40);
+    const sessions = new Set(entities.map((e) => e.sessionId)).size;
+    const crashed = runs.filter((run) => run.code !== 0).length;
+    if (sessions !== 1 || crashed > 0 || repeated(entities) > 0) {
+      failures++;
+      problems.push(`${sessions} sessions, ${crashed} crashes, ${repeated(entities)} repeats`);
+    }
+  }
+  report({
+    name: 'first events at one moment, 3 procs',
+    trials,
+    failures,
+    lost: 'nothing',
+    problems,
+  });
+}
+
+function windowsCase(): void {
+  const trials = 50;
+  let failures = 0;
+  for (let trial = 0; trial < trials; trial++) {
+    const path = join(folder(), 'client-session.sqlite');
+    const sessions = Array.from(
+      { length: 8 },
+      () => new ClientSession({ store: new SqliteSessionStore({ path }) }),
+    );
+    const entities = sessions.flatMap((session) =>
+      Array.from({ length: 5 }, () => session.stamp(eventId(), Date.now())),
+    );
+    for (const session of sessions) session.close();
+    if (new Set(entities.map((e) => e.sessionId)).size !== 1 || repeated(entities) > 0) failures++;
+  }
+  report({
+    name: 'many windows, 8 sessions on one file',
+    trials,
+    failures,
+    lost: 'nothing',
+    problems: [],
+  });
+}
+
+function brokenCases(): void {
+  for (const breakage of Object.keys(BREAKAGES)) {
+    const trials = 25;
+    let failures = 0;
+    let setAside = 0;
+    const problems: string[] = [];
+    for (let trial = 0; trial < trials; trial++) {
+      const result = startTwice(folder(), breakage, random);
+      if (result.setAside) setAside++;
+      if (result.problems.length > 0) failures++;
+      problems.push(...result.problems);
+    }
+    const lost =
+      setAside === 0
+        ? 'nothing (SQLite starts an empty file afresh)'
+        : `the broken store's user id and session count, ${setAside} times (files kept aside)`;
+    report({ name: `broken at start: ${breakage}`, trials, failures, lost, problems });
+  }
+}
+
+function cannotLoadCase(): void {
+  const trials = 5;
+  let failures = 0;
+  for (let trial = 0; trial < trials; trial++) {
+    const dir = folder();
+    const bogus = join(dir, 'better_sqlite3.node');
+    writeFileSync(bogus, randomBytes(4096));
+    let attempts = 0;
+    class WrongAbi extends Database {
+      constructor(file?: string, options?: Database.Options) {
+        attempts++;
+        super(file, { ...options, nativeBinding: bogus });
+      }
+    }
+    const logger = recordingLogger();
+    const store = openSqliteStore({
+      path: join(dir, 'client-session.sqlite'),
+      Database: WrongAbi as unknown as typeof Database,
+      logger,
+      retryAfterMs: 0,
+    });
+    const session = new ClientSession({ store, logger });
+    for (let i = 0; i < 100; i++) session.stamp(eventId(), Date.now());
+    session.close();
+    if (attempts !== 1 || logger.count('error') !== 1 || logger.lines.length !== 1) failures++;
+  }
+  report({
+    name: 'better-sqlite3 cannot load',
+    trials,
+    failures,
+    lost: 'every session of that run (memory only, one error, no retry)',
+    problems: [],
+  });
+}
+
+/** Disk full while running, restart while still full, then space back: one trial. */
+function diskFullTrial(): { problems: string[]; split: number } {
+  const fs = new Tmpfs(join(folder(), 'full'), 8192);
+  const problems: string[] = [];
+  let split = 0;
+  try {
+    const path = join(fs.dir, 'client-session.sqlite');
+    const clock = new FakeClock(Date.now());
+    const logger = recordingLogger();
+    const entities: ClientSessionEntity[] = [];
+    const open = () =>
+      new ClientSession({
+        store: openSqliteStore({ path, logger, clock: clock.now }),
+        clock: clock.now,
+        logger,
+      });
+    const run = (session: ClientSession, events: number) => {
+      for (let i = 0; i < events; i++) {
+        clock.advance(200 + Math.floor(random() * 2000));
+        entities.push(session.stamp(eventId(), clock.time));
+      }
+    };
+    const first = open();
+    run(first, 1 + Math.floor(random() * 300));
+    const filler = join(fs.dir, 'filler');
+    const fd = openSync(filler, 'w');
+    try {
+      for (;;) writeSync(fd, Buffer.alloc(4096, 1));
+    } catch {
+      // Full.
+    } finally {
+      closeSync(fd);
+    }
+    run(first, 300);
+    first.close();
+    const second = open();
+    run(second, 300);
+    rmSync(filler);
+    clock.advanceSeconds(1800);
+    run(second, 10);
+    const recovered = entities.at(-1)?.storageMechanism === 'SQLITE';
+    second.close();
+    split = new Set(entities.map((e) => e.sessionId)).size - 1;
+    if (repeated(entities) > 0) problems.push(`${repeated(entities)} pairs issued twice`);
+    if (logger.count('warn') !== 2) problems.push(`${logger.count('warn')} warnings for 2 starts`);
+    if (!recovered) problems.push('the store was not used again once space came back');
+  } finally {
+    fs.unmount();
+  }
+  return { problems, split };
+}
+
+async function whileRunningCases(): Promise<void> {
+  if (canMount()) {
+    const trials = 10;
+    let failures = 0;
+    let split = 0;
+    const problems: string[] = [];
+    for (let trial = 0; trial < trials; trial++) {
+      const result = diskFullTrial();
+      split += result.split;
+      if (result.problems.length > 0) failures++;
+      problems.push(...result.problems);
+    }
+    report({
+      name: 'disk full while running (tmpfs)',
+      trials,
+      failures,
+      lost:
+        'what memory held, if the process ended before space came back; a new session at ' +
+        `each failure (${split} new sessions in ${trials} trials)`,
+      problems,
+    });
+  } else {
+    console.log('disk full while running: skipped, mount is not permitted here');
+  }
+
+  const trials = 5;
+  let failures = 0;
+  const problems: string[] = [];
+  for (let trial = 0; trial < trials; trial++) {
+    const path = join(folder(), 'client-session.sqlite');
+    const clock = new FakeClock(Date.now());
+    const logger = recordingLogger();
+    const store = openSqliteStore({ path, logger, clock: clock.now, busyTimeoutMs: 100 });
+    const session = new ClientSession({ store, clock: clock.now, logger });
+    const entities = [session.stamp(eventId(), clock.time)];
+    const holder = await LockHolder.hold(path);
+    for (let i = 0; i < 500; i++) {
+      clock.advance(500 + Math.floor(random() * 1000));
+      entities.push(session.stamp(eventId(), clock.time));
+    }
+    await holder.release();
+    clock.advanceSeconds(1800);
+    entities.push(session.stamp(eventId(), clock.time));
+    const recovered = store.durable;
+    session.close();
+    if (repeated(entities) > 0 || logger.count('warn') !== 1 || !recovered) {
+      failures++;
+      problems.push(`${logger.count('warn')} warnings, recovered ${recovered}`);
+    }
+  }
+  report({
+    name: 'lock held by another process',
+    trials,
+    failures,
+    lost: 'what memory held if the process ended before the lock was released',
+    problems,
+  });
+}
+
+function readOnlyCase(): void {
+  if (!canMount()) {
+    console.log('read-only folder at start-up: skipped, mount is not permitted here');
+    return;
+  }
+  const trials = 5;
+  let failures = 0;
+  for (let trial = 0; trial < trials; trial++) {
+    const fs = new Tmpfs(join(folder(), 'ro'), 1024);
+    try {
+      const path = join(fs.dir, 'client-session.sqlite');
+      writeHealthyStore(path);
+      fs.readOnly();
+      const logger = recordingLogger();
+      const store = openSqliteStore({ path, logger });
+      const session = new ClientSession({ store, logger });
+      const entity = session.stamp(eventId(), Date.now());
+      session.close();
+      if (entity.storageMechanism !== 'LOCAL_STORAGE' || logger.count('warn') !== 1) failures++;
+    } finally {
+      fs.unmount();
+    }
+  }
+  report({
+    name: 'read-only folder at start-up',
+    trials,
+    failures,
+    lost: 'every session of that run (memory only); the store is left as it was',
+    problems: [],
+  });
+}
+
+function writeMarkdown(): void {
+  const machine = describeMachine();
+  const rows = results.map((r) => `| ${r.name} | ${r.trials} | ${r.failures} | ${r.lost} |`);
+  const text = `# Reliability figures
+
+Written by \`npm run reliability -- --write\` (SPEC 6: crashes, broken stores, processes
+sharing a store, store failures while running). Every failure is real: processes killed with
+SIGKILL, a tmpfs that fills up (ENOSPC) or is mounted read-only, a second process holding
+\`BEGIN EXCLUSIVE\`, a native module that fails to load (dlopen of a bad binary).
+
+Machine: ${machine.nproc} CPUs (\`nproc\`), ${machine.cpuModel}, Node.js ${machine.node},
+${machine.platform}, load ${machine.loadAtStart.join(' / ')} at start. Date: ${machine.date}.
+Kill rounds: ${rounds}.
+
+| case | trials | failures | lost |
+| --- | --- | --- | --- |
+${rows.join('\n')}
+
+"Event indexes skipped" are indexes a killed process had reserved and never used: a restart
+continues above them (gaps are allowed, repeats are not). The short versions of these cases run
+in \`npm test\` (\`test/reliability.*.test.ts\`).
+`;
+  writeFileSync(join(__dirname, '..', 'RELIABILITY.md'), text);
+  console.log('wrote RELIABILITY.md');
+}
+
+async function main(): Promise<void> {
+  try {
+    await killCase();
+    await togetherCase();
+    await firstTogetherCase();
+    windowsCase();
+    brokenCases();
+    cannotLoadCase();
+    await whileRunningCases();
+    readOnlyCase();
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  const failed = results.reduce((sum, r) => sum + r.failures, 0);
+  console.log(`${results.length} cases, ${failed} failures`);
+  if (args.includes('--write')) writeMarkdown();
+  process.exitCode = failed === 0 ? 0 : 1;
+}
+
+void main();
