@@ -8,10 +8,10 @@ export default defineConfig({
   resolve: { alias: libraryAliases() },
   build: {
     sourcemap: true,
-    // The library loads some modules with require() at the point of use (better-sqlite3, and
-    // @snowplow/tracker-core for lifecycle events). Let the bundler see those calls, so that
-    // the bundle carries what it needs: the packaged app has no node_modules besides the
-    // native module forge.config.ts adds.
+    // The library loads some modules with require() where it uses them (@snowplow/tracker-core
+    // for lifecycle events). Let the bundler see those calls in its source too, so that the
+    // bundle carries them: the packaged app has no node_modules but the native module that
+    // forge.config.ts adds (test/demo.build.test.ts checks the bundle needs nothing else).
     commonjsOptions: {
       include: [/node_modules/, /[\\/]src[\\/]main[\\/]/],
       extensions: ['.js', '.ts'],
