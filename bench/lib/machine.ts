@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 
 export interface MachineInfo {
@@ -12,6 +14,8 @@ export interface MachineInfo {
   readonly totalMemoryMiB: number;
   /** 1, 5 and 15 minute load averages when the run started (other work shares the machine). */
   readonly loadAtStart: readonly number[];
+  /** The commit measured, marked when `src/` had changes not yet committed. */
+  readonly source: string;
 }
 
 export function describeMachine(): MachineInfo {
@@ -24,7 +28,21 @@ export function describeMachine(): MachineInfo {
     platform: `${process.platform} ${process.arch}`,
     totalMemoryMiB: Math.round(totalmem() / 2 ** 20),
     loadAtStart: loadNow(),
+    source: sourceVersion(),
   };
+}
+
+function sourceVersion(): string {
+  try {
+    const cwd = join(__dirname, '..', '..');
+    const git = (...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+    const commit = git('rev-parse', '--short', 'HEAD');
+    return git('status', '--porcelain', '--', 'src').length > 0
+      ? `${commit} with uncommitted changes in src/`
+      : commit;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
 }
 
 export function loadNow(): number[] {

@@ -108,6 +108,7 @@ export function formatReport(results: BenchResults): string {
       `Node ${machine.node} (V8 ${machine.v8}), ${machine.platform}`,
     `load average (1/5/15 min): ${machine.loadAtStart.join(' / ')} at start, ` +
       `${results.loadAtEnd.join(' / ')} at end; run took ${fixed(results.durationSeconds, 0)} s`,
+    `source: ${machine.source}`,
     '',
   );
 

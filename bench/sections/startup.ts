@@ -127,7 +127,9 @@ function coldVariant(fixture: StoreFixture, mode: ColdMode, processes: number): 
   const script = join(__dirname, '..', 'coldStart.ts');
   const samples: number[] = [];
   for (let i = 0; i < processes; i++) {
+    // From the repository, where `--import tsx` resolves, wherever the run was started.
     const out = execFileSync(process.execPath, ['--import', 'tsx', script, path, mode], {
+      cwd: join(__dirname, '..', '..'),
       encoding: 'utf8',
     });
     samples.push((JSON.parse(out) as { ns: number }).ns / 1e6);

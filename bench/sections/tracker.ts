@@ -1,7 +1,8 @@
 import { buildSelfDescribingEvent, newTracker } from '@snowplow/node-tracker';
+import { newInMemoryEventStore } from '@snowplow/tracker-core';
 import type { CorePlugin, PayloadBuilder } from '@snowplow/tracker-core';
 
-import { clientSessionContext, clientSessionPlugin } from '../../src/main';
+import { CLIENT_SESSION_SCHEMA, clientSessionContext, clientSessionPlugin } from '../../src/main';
 import type { ClientSession } from '../../src/main';
 import { eventIdPool, makeFixture, openSession, silentLogger } from '../lib/fixtures';
 import type { ConfClass } from '../lib/fixtures';
@@ -68,11 +69,14 @@ export async function measureTracker(
   let current: CorePlugin = plugins.constant;
 
   let requestsSent = 0;
+  // The emitter's default store, made here so that the run can look at what was tracked.
+  const eventStore = newInMemoryEventStore({ maxSize: 1000 });
   const tracker = newTracker(
     { namespace: 'bench', appId: 'electron-client-session-bench' },
     {
       endpoint: 'http://127.0.0.1:9',
       bufferSize: NEVER_FULL,
+      eventStore,
       customFetch: () => {
         requestsSent += 1;
         return Promise.resolve(new Response(null, { status: 200 }));
@@ -96,6 +100,13 @@ export async function measureTracker(
   for (const variant of VARIANTS) {
     current = plugins[variant];
     await trackMany(options.warmupEvents);
+    // Guard against timing the wrong thing: the last event must carry the entity expected.
+    const attached = await lastClientSession(eventStore);
+    const constantIndex = constantEntity.data.eventIndex;
+    const live = variant === 'constant' ? attached === constantIndex : attached > constantIndex;
+    if (!live) {
+      throw new Error(`${variant}: the last event carries client_session eventIndex ${attached}`);
+    }
   }
 
   const timings = new Map<TrackerVariant, Timing[]>(VARIANTS.map((variant) => [variant, []]));
@@ -132,6 +143,19 @@ export async function measureTracker(
     requestsSent,
     emitter: `bufferSize ${NEVER_FULL} (never flushed); customFetch counts calls, none expected`,
   };
+}
+
+/** The `eventIndex` of the `client_session` entity on the newest event in the store. */
+async function lastClientSession(store: ReturnType<typeof newInMemoryEventStore>) {
+  const payloads = await store.getAllPayloads();
+  const cx = payloads[payloads.length - 1]?.cx;
+  if (typeof cx !== 'string') throw new Error('the tracked events carry no entities (cx)');
+  const contexts = JSON.parse(Buffer.from(cx, 'base64url').toString('utf8')) as {
+    data: { schema: string; data: { eventIndex?: number } }[];
+  };
+  const entity = contexts.data.find((c) => c.schema === CLIENT_SESSION_SCHEMA);
+  if (entity?.data.eventIndex === undefined) throw new Error('no client_session entity tracked');
+  return entity.data.eventIndex;
 }
 
 function asCorePlugin(session: ClientSession): CorePlugin {
