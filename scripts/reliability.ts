@@ -2,11 +2,22 @@
 // trials, failures, and what was lost. `-- --write` also rewrites RELIABILITY.md with the figures
 // and the machine they came from; `-- --rounds N` sets the kill rounds (default 150).
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import Database from 'better-sqlite3';
+import * as prettier from 'prettier';
 
 import { describeMachine } from '../bench/lib/machine';
 import { ClientSession, SqliteSessionStore } from '../src/main';
@@ -17,7 +28,12 @@ import { FakeClock } from '../test/support/clock';
 import { eventId } from '../test/support/ids';
 import { LockHolder, Tmpfs, canMount, recordingLogger } from '../test/support/reliability';
 import { seededRandom } from '../test/support/stamperProtocol';
-import { runKillRounds, runSimultaneousFirst, runTogether } from '../test/support/stampers';
+import {
+  runKillRounds,
+  runLinedUp,
+  runSimultaneousFirst,
+  runTogether,
+} from '../test/support/stampers';
 
 interface CaseResult {
   readonly name: string;
@@ -37,7 +53,7 @@ const results: CaseResult[] = [];
 
 function report(result: CaseResult): void {
   results.push(result);
-  const name = result.name.padEnd(40);
+  const name = result.name.padEnd(48);
   const trials = String(result.trials).padStart(5);
   const failures = String(result.failures).padStart(3);
   console.log(`${name} trials ${trials}  failures ${failures}  lost: ${result.lost}`);
@@ -333,19 +349,79 @@ function readOnlyCase(): void {
   });
 }
 
-function writeMarkdown(): void {
+/** A folder turned read-only under an open store, as a process running as `nobody`. */
+async function readOnlyWhileRunningCase(): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    console.log('read-only folder while running: skipped, needs root to run as another user');
+    return;
+  }
+  const nobody = 65534;
+  chmodSync(root, 0o755);
+  const trials = 5;
+  let failures = 0;
+  const problems: string[] = [];
+  for (let trial = 0; trial < trials; trial++) {
+    const base = folder();
+    chmodSync(base, 0o755);
+    const dir = join(base, 'store');
+    mkdirSync(dir);
+    chownSync(dir, nobody, nobody);
+    const out = join(base, 'out.jsonl');
+    writeFileSync(out, '');
+    chownSync(out, nobody, nobody);
+    const [run] = await runLinedUp(
+      [
+        {
+          path: join(dir, 'client-session.sqlite'),
+          out,
+          seed: trial,
+          mix: 'all',
+          maxPauseMs: 2,
+          durationMs: 1000,
+          goFile: join(base, 'go'),
+          uid: nobody,
+          continueSessionOnRestart: true,
+          isBackground: false,
+          foregroundTimeout: 1800,
+          backgroundTimeout: 1800,
+        },
+      ],
+      join(base, 'go'),
+      () => chmodSync(dir, 0o555),
+    );
+    const entities = (run?.lines ?? []).flatMap((l) => (l.k === 'e' ? [l.e] : []));
+    const inMemory = entities.filter((e) => e.storageMechanism !== 'SQLITE').length;
+    if (run?.code !== 0 || run.stderr !== '' || inMemory > 0 || repeated(entities) > 0) {
+      failures++;
+      problems.push(`exit ${run?.code}, ${inMemory} events in memory: ${run?.stderr.trim()}`);
+    }
+  }
+  report({
+    name: 'read-only folder while running',
+    trials,
+    failures,
+    lost: 'nothing: SQLite keeps its files open',
+    problems,
+  });
+}
+
+async function writeMarkdown(seconds: number): Promise<void> {
   const machine = describeMachine();
   const rows = results.map((r) => `| ${r.name} | ${r.trials} | ${r.failures} | ${r.lost} |`);
   const text = `# Reliability figures
 
 Written by \`npm run reliability -- --write\` (SPEC 6: crashes, broken stores, processes
 sharing a store, store failures while running). Every failure is real: processes killed with
-SIGKILL, a tmpfs that fills up (ENOSPC) or is mounted read-only, a second process holding
-\`BEGIN EXCLUSIVE\`, a native module that fails to load (dlopen of a bad binary).
+SIGKILL, a tmpfs that fills up (ENOSPC) or is mounted read-only, a process running as
+\`nobody\` whose folder turns read-only, a second process holding \`BEGIN EXCLUSIVE\`, a native
+module that fails to load (dlopen of a bad binary).
 
-Machine: ${machine.nproc} CPUs (\`nproc\`), ${machine.cpuModel}, Node.js ${machine.node},
-${machine.platform}, load ${machine.loadAtStart.join(' / ')} at start. Date: ${machine.date}.
-Kill rounds: ${rounds}.
+- Date: ${machine.date}
+- Machine: ${machine.nproc} CPUs (\`nproc\`), ${machine.cpuModel}, ${machine.platform}
+- Node.js: ${machine.node}
+- Load average when the run started: ${machine.loadAtStart.join(' / ')} (other work may share
+  the machine; no figure below depends on speed)
+- Kill rounds: ${rounds}; the whole run took ${seconds} s
 
 | case | trials | failures | lost |
 | --- | --- | --- | --- |
@@ -355,11 +431,14 @@ ${rows.join('\n')}
 continues above them (gaps are allowed, repeats are not). The short versions of these cases run
 in \`npm test\` (\`test/reliability.*.test.ts\`).
 `;
-  writeFileSync(join(__dirname, '..', 'RELIABILITY.md'), text);
+  const file = join(__dirname, '..', 'RELIABILITY.md');
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  writeFileSync(file, await prettier.format(text, { ...options, filepath: file }));
   console.log('wrote RELIABILITY.md');
 }
 
 async function main(): Promise<void> {
+  const started = Date.now();
   try {
     await killCase();
     await togetherCase();
@@ -369,12 +448,13 @@ async function main(): Promise<void> {
     cannotLoadCase();
     await whileRunningCases();
     readOnlyCase();
+    await readOnlyWhileRunningCase();
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
   const failed = results.reduce((sum, r) => sum + r.failures, 0);
   console.log(`${results.length} cases, ${failed} failures`);
-  if (args.includes('--write')) writeMarkdown();
+  if (args.includes('--write')) await writeMarkdown(Math.round((Date.now() - started) / 1000));
   process.exitCode = failed === 0 ? 0 : 1;
 }
 

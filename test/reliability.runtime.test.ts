@@ -1,5 +1,15 @@
 import assert from 'node:assert/strict';
-import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 
@@ -12,6 +22,8 @@ import { openSqliteStore } from '../src/main/openSqliteStore';
 import { FakeClock } from './support/clock';
 import { eventId } from './support/ids';
 import { LockHolder, Tmpfs, canMount, recordingLogger } from './support/reliability';
+import type { StamperConfig } from './support/stamperProtocol';
+import { runLinedUp } from './support/stampers';
 import { assertValidClientSession } from './support/schemas';
 import { tempDir } from './support/tmp';
 
@@ -143,6 +155,58 @@ describe('another process holds the database lock past the wait (SPEC 6)', () =>
     assert.equal(logger.count('warn'), 1);
   });
 });
+
+describe(
+  'a folder made read-only while running',
+  {
+    skip: process.getuid?.() !== 0 && 'needs root, to run a process as another user',
+  },
+  () => {
+    test('changes nothing while the store is open, nor at the next start', async () => {
+      // Root ignores permissions: the process runs as `nobody`, in a folder it owns.
+      const nobody = 65534;
+      chmodSync(root, 0o755);
+      const dir = join(root, 'read-only-while-running');
+      mkdirSync(dir);
+      chownSync(dir, nobody, nobody);
+      const config = (run: number): StamperConfig => ({
+        path: join(dir, 'client-session.sqlite'),
+        out: join(root, `ro-${run}.jsonl`),
+        seed: run,
+        mix: 'all',
+        maxPauseMs: 2,
+        durationMs: 500,
+        goFile: join(root, `ro-go-${run}`),
+        uid: nobody,
+        continueSessionOnRestart: true,
+        isBackground: false,
+        foregroundTimeout: 1800,
+        backgroundTimeout: 1800,
+      });
+      for (const run of [0, 1]) writeFileSync(config(run).out, '');
+      for (const run of [0, 1]) chownSync(config(run).out, nobody, nobody);
+
+      // The store opens, then its folder turns read-only, then the calls begin.
+      const [during] = await runLinedUp([config(0)], config(0).goFile as string, () =>
+        chmodSync(dir, 0o555),
+      );
+      // Proof the folder was read-only for it: the closing process could not remove its -wal.
+      assert.ok(existsSync(`${config(0).path}-wal`));
+      const [next] = await runLinedUp([config(1)], config(1).goFile as string);
+
+      const entities: ClientSessionEntity[] = [];
+      for (const run of [during, next]) {
+        assert.equal(run?.code, 0, run?.stderr);
+        assert.equal(run?.stderr, '', 'no warning');
+        for (const line of run?.lines ?? []) if (line.k === 'e') entities.push(line.e);
+      }
+      assert.ok(entities.length > 10);
+      assert.ok(entities.every((e) => e.storageMechanism === 'SQLITE'));
+      assertNoRepeatedPair(entities);
+      assert.equal(storedSession(config(1).path).sessionId, entities.at(-1)?.sessionId);
+    });
+  },
+);
 
 /** A store whose every call throws `error` once `broken` is set, like a failing custom store. */
 class BreakableStore implements SessionStore {

@@ -16,6 +16,10 @@ function sleep(ms: number): void {
 }
 
 function main(config: StamperConfig): void {
+  if (config.uid !== undefined) {
+    process.setgid?.(config.uid);
+    process.setuid?.(config.uid);
+  }
   const fd = openSync(config.out, 'a');
   const print = (line: StamperLine): void => {
     writeSync(fd, `${JSON.stringify(line)}\n`);

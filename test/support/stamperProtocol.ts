@@ -21,6 +21,8 @@ export interface StamperConfig {
    * ready, so that their first calls come at the same moment.
    */
   readonly goFile?: string;
+  /** Run as this user and group id (the parent must be root), to meet real permissions. */
+  readonly uid?: number;
   readonly continueSessionOnRestart: boolean;
   readonly isBackground: boolean;
   /** Seconds. */

@@ -2,6 +2,7 @@
 // against SPEC 6. Shared by the reliability tests (few rounds) and `npm run reliability`.
 import { spawn } from 'node:child_process';
 import {
+  chmodSync,
   closeSync,
   existsSync,
   mkdtempSync,
@@ -31,6 +32,8 @@ let bundle: string | undefined;
 function stamperBundle(): string {
   if (bundle !== undefined) return bundle;
   const dir = mkdtempSync(join(tmpdir(), 'ecs-stamper-'));
+  // Readable by a stamper that runs as another user (see StamperConfig.uid).
+  chmodSync(dir, 0o755);
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const outfile = join(dir, 'stamper.cjs');
   buildSync({
@@ -487,8 +490,15 @@ export async function runSimultaneousFirst(
   return { runs, entities: runs.flatMap(entitiesOf).map(({ e }) => e) };
 }
 
-/** Starts every stamper, waits until each has opened the store, then lets them all go at once. */
-async function runLinedUp(configs: readonly StamperConfig[], goFile: string): Promise<ChildRun[]> {
+/**
+ * Starts every stamper, waits until each has opened the store, runs `beforeGo`, then lets them
+ * all go at once.
+ */
+export async function runLinedUp(
+  configs: readonly StamperConfig[],
+  goFile: string,
+  beforeGo: () => void = () => undefined,
+): Promise<ChildRun[]> {
   const runs = configs.map((config) => runStamper(config));
   let exited = false;
   void Promise.all(runs).then(() => (exited = true));
@@ -498,6 +508,7 @@ async function runLinedUp(configs: readonly StamperConfig[], goFile: string): Pr
   ) {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+  beforeGo();
   writeFileSync(goFile, '');
   return Promise.all(runs);
 }
