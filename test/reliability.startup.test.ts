@@ -207,6 +207,21 @@ describe('a broken store at start-up (SPEC 6)', () => {
   });
 });
 
+describe('options of openSqliteStore', () => {
+  test('a mistake in them throws a prefixed error instead of falling back to memory', () => {
+    const dir = folder();
+    const path = join(dir, 'client-session.sqlite');
+    const logger = recordingLogger();
+    assert.throws(() => openSqliteStore({ path: '', logger }), { code: 'INVALID_OPTION' });
+    assert.throws(() => openSqliteStore({ path, logger, busyTimeoutMs: -1 }), {
+      code: 'INVALID_OPTION',
+      message: /^electron-client-session: options.busyTimeoutMs/,
+    });
+    assert.throws(() => openSqliteStore({ path, logger, name: '' }), { code: 'INVALID_OPTION' });
+    assert.deepEqual(logger.lines, []);
+  });
+});
+
 describe('better-sqlite3 cannot load', () => {
   test('a native module built for another ABI: one error saying what to run, no retry', () => {
     const dir = folder();

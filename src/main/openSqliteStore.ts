@@ -64,6 +64,13 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): ResilientStore
       'openSqliteStore(options) needs options.path, the database file',
     );
   }
+  const timeout = options.busyTimeoutMs;
+  if (timeout !== undefined && !(Number.isSafeInteger(timeout) && timeout >= 0)) {
+    throw new ClientSessionError(
+      'INVALID_OPTION',
+      'options.busyTimeoutMs must be a whole number of milliseconds, 0 or more',
+    );
+  }
   const { path, logger = createConsoleLogger(), clock = Date.now } = options;
   const inMemory = (error: unknown): ResilientStore => ResilientStore.inMemory(error, { logger });
 
@@ -111,6 +118,8 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): ResilientStore
       const { retryAfterMs, maxRetryAfterMs } = options;
       return new ResilientStore({ store, logger, clock, retryAfterMs, maxRetryAfterMs });
     } catch (error) {
+      // A mistake in the options is the app's to fix, not a store to work around.
+      if (error instanceof ClientSessionError && error.code === 'INVALID_OPTION') throw error;
       if (isLoadFailure(error)) {
         logger.error(cannotLoad(error), error);
         return inMemory(error);
