@@ -50,7 +50,7 @@ interface Unusable {
  * @remarks
  * Files are checked through a read-only connection before any write, because a read-write
  * connection that closes folds its `-wal` into the file: the evidence would be gone. The check
- * costs about a millisecond for a store of a few pages.
+ * adds about 0.4 ms to a start (measured on a store of a few pages).
  */
 export function openSqliteStore(options: OpenSqliteStoreOptions): ResilientStore {
   if (
