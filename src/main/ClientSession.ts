@@ -57,10 +57,13 @@ export type SessionStartListener = (entity: ClientSessionEntity) => void;
 export type SessionChangeListener = (snapshot: SessionSnapshot) => void;
 
 /**
- * How many event indexes a session reserves in the store ahead of use. A crash leaves at most
- * this many unused, and the store is written once per this many events instead of each time.
+ * How many event indexes a session reserves in the store ahead of use, at least and at most.
+ * The store is written once per block instead of once per event; a crash leaves at most one
+ * block unused. The block doubles while blocks last under a second (a busy app) and halves
+ * again when they last ten, so quiet apps keep small gaps and busy ones rarely commit.
  */
-const EVENT_INDEX_RESERVATION = 128;
+const MIN_RESERVATION = 128;
+const MAX_RESERVATION = 8192;
 
 /** `lastActivity` is written at least this often while events flow (SPEC 6: about a second). */
 const LAST_ACTIVITY_FLUSH_MS = 1000;
@@ -92,6 +95,9 @@ export class ClientSession {
   private issued: number;
   /** Event index reserved in the store (the `eventIndex` last written). */
   private reserved: number;
+  private reservationSize = MIN_RESERVATION;
+  /** Clock time of the last reservation, to size the next one. */
+  private reservedAt: number | null = null;
   private persistedLastActivity: number | null;
   private lastEntity: ClientSessionEntity | null = null;
   private closed = false;
@@ -461,13 +467,27 @@ export class ClientSession {
     if (exact) {
       eventIndex = this.issued;
     } else {
-      if (this.issued + 1 > this.reserved) this.reserved = this.issued + EVENT_INDEX_RESERVATION;
+      if (this.issued + 1 > this.reserved) this.reserved = this.issued + this.nextReservation();
       eventIndex = this.reserved;
     }
     this.state.eventIndex = eventIndex;
     this.store.setSession({ ...this.state });
     this.reserved = eventIndex;
     this.persistedLastActivity = this.state.lastActivity;
+  }
+
+  private nextReservation(): number {
+    const now = this.clock();
+    const lasted = this.reservedAt === null ? null : now - this.reservedAt;
+    if (lasted !== null && lasted >= 0 && lasted < 1000) {
+      this.reservationSize = Math.min(this.reservationSize * 2, MAX_RESERVATION);
+    } else if (lasted === null || lasted < 0) {
+      this.reservationSize = MIN_RESERVATION;
+    } else if (lasted >= 10_000) {
+      this.reservationSize = Math.max(this.reservationSize / 2, MIN_RESERVATION);
+    }
+    this.reservedAt = now;
+    return this.reservationSize;
   }
 
   private readStore(): StoredSession | undefined {

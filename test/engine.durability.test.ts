@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { ClientSession, MemorySessionStore } from '../src/main';
+import type { StoredSession } from '../src/main';
+import { FakeClock } from './support/clock';
+import { eventId } from './support/ids';
+
+/** A memory store that counts writes, and can be reopened as if after a crash. */
+class CountingStore extends MemorySessionStore {
+  writes = 0;
+
+  override setSession(session: StoredSession): void {
+    this.writes += 1;
+    super.setSession(session);
+  }
+}
+
+test('a busy session writes its store once per block of events, not per event', () => {
+  const clock = new FakeClock();
+  const store = new CountingStore();
+  const session = new ClientSession({ store, clock: clock.now });
+  for (let i = 0; i < 50_000; i++) session.stamp(eventId(), clock.time);
+  // Blocks double from 128 up to 8192 while they last under a second.
+  assert.ok(store.writes < 15, `${store.writes} writes for 50000 events`);
+  assert.ok((store.getSession()?.eventIndex ?? 0) >= 50_000, 'every issued index is reserved');
+});
+
+test('a quiet session keeps small reservations, so a crash leaves a small gap', () => {
+  const clock = new FakeClock();
+  const store = new CountingStore();
+  const first = new ClientSession({ store, clock: clock.now });
+  let last = first.stamp(eventId(), clock.time);
+  for (let i = 0; i < 300; i++) {
+    clock.advanceSeconds(2);
+    last = first.stamp(eventId(), clock.time);
+  }
+  // Crash: no close(). The next instance continues above every index handed out.
+  const second = new ClientSession({ store, clock: clock.now });
+  const next = second.stamp(eventId(), clock.time);
+  assert.equal(next.sessionId, last.sessionId);
+  assert.ok(next.eventIndex > last.eventIndex);
+  assert.ok(next.eventIndex - last.eventIndex <= 128, `gap ${next.eventIndex - last.eventIndex}`);
+});
+
+test('lastActivity reaches the store at least once a second while events flow', () => {
+  const clock = new FakeClock();
+  const store = new CountingStore();
+  const session = new ClientSession({ store, clock: clock.now });
+  for (let i = 0; i < 100; i++) {
+    session.stamp(eventId(), clock.time);
+    clock.advance(100);
+    const stored = store.getSession()?.lastActivity ?? 0;
+    assert.ok(clock.time - stored <= 1100, `store ${clock.time - stored} ms behind`);
+  }
+});
