@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 
-import { buildStructEvent, newTracker } from '@snowplow/node-tracker';
+import { buildSelfDescribingEvent, buildStructEvent, newTracker } from '@snowplow/node-tracker';
 import type { CorePlugin } from '@snowplow/tracker-core';
 
 import {
@@ -126,6 +126,37 @@ describe('lifecycle events (SPEC 4)', () => {
     const [background, foreground] = await collector.waitFor(2);
     assert.equal(selfDescribing(foreground!).schema, APPLICATION_FOREGROUND_SCHEMA);
     assert.equal(sessionOf(foreground!).previousSessionId, sessionOf(background!).sessionId);
+    harness.client.dispose();
+  });
+
+  test('a bundled app passes the event builder instead of having it required', async () => {
+    const built: string[] = [];
+    const harness = await startApp(
+      { main: { focused: true } },
+      {
+        lifecycleEvents: {
+          buildSelfDescribingEvent: (event) => {
+            built.push(event.event.schema);
+            return buildSelfDescribingEvent(event);
+          },
+        },
+      },
+    );
+    const { collector, tracker } = await withTracker(harness);
+    harness.windows.main!.fire('blur', { focused: false });
+    harness.timers.advance(GRACE);
+    await tracker.flush();
+    const [event] = await collector.waitFor(1);
+    assert.deepEqual(built, [APPLICATION_BACKGROUND_SCHEMA]);
+    assert.deepEqual(selfDescribing(event!).data, { backgroundIndex: 1 });
+    assert.throws(
+      () =>
+        createClientSession({
+          electron: new FakeElectron(),
+          lifecycleEvents: { build: true } as never,
+        }),
+      { code: 'INVALID_OPTION' },
+    );
     harness.client.dispose();
   });
 

@@ -13,7 +13,7 @@ import { assertSeam, loadElectron } from './loadElectron';
 import { openClientSession, openStore } from './openClientSession';
 import { validateOptions } from './validateOptions';
 import { createTrackerPluginHost } from './trackerPlugin';
-import type { ElectronTrackerPlugin } from './trackerPlugin';
+import type { BuildSelfDescribingEvent, ElectronTrackerPlugin } from './trackerPlugin';
 
 export { DEFAULT_STORE_FILE_NAME } from './openClientSession';
 
@@ -39,10 +39,13 @@ export interface CreateClientSessionOptions extends Omit<
   readonly backgroundGraceMs?: number;
   /**
    * Track `application_foreground` and `application_background` events through the trackers
-   * the plugin was added to, on each transition.
+   * the plugin was added to, on each transition. `true` loads tracker-core's event builder
+   * with `require('@snowplow/tracker-core')` when the first one is tracked; in a bundled main
+   * process pass it instead: `{ buildSelfDescribingEvent }` from `@snowplow/node-tracker`.
    * @default false
    */
-  readonly lifecycleEvents?: boolean;
+  readonly lifecycleEvents?:
+    boolean | { readonly buildSelfDescribingEvent: BuildSelfDescribingEvent };
   /**
    * Options of the IPC handlers that renderers reach the session through (which origins, may
    * they start a new session), or `false` for no handlers.
@@ -123,8 +126,12 @@ export function createClientSession(
 
   const logger = options.logger ?? createConsoleLogger();
   const clock = options.clock ?? Date.now;
-  const host = createTrackerPluginHost(logger);
-  const lifecycle = options.lifecycleEvents ?? false;
+  const lifecycleOption = options.lifecycleEvents ?? false;
+  const host = createTrackerPluginHost(
+    logger,
+    typeof lifecycleOption === 'object' ? lifecycleOption.buildSelfDescribingEvent : undefined,
+  );
+  const lifecycle = lifecycleOption !== false;
   const counts = { foreground: 0, background: 0 };
   /** Undoes what set-up did, last step first. */
   const undo: (() => void)[] = [];

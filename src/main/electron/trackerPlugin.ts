@@ -32,13 +32,21 @@ export interface TrackerPluginHost {
   trackSelfDescribing(event: SelfDescribingJson): void;
 }
 
-type BuildSelfDescribingEvent = (event: { event: SelfDescribingJson }) => PayloadBuilderLike;
+/** tracker-core's `buildSelfDescribingEvent` (re-exported by the node and browser trackers). */
+export type BuildSelfDescribingEvent = (event: { event: SelfDescribingJson }) => PayloadBuilderLike;
 
-export function createTrackerPluginHost(logger: Logger = createConsoleLogger()): TrackerPluginHost {
+/**
+ * @param builder - builds lifecycle events; when absent it is loaded from
+ *   `@snowplow/tracker-core` the first time one is tracked
+ */
+export function createTrackerPluginHost(
+  logger: Logger = createConsoleLogger(),
+  builder?: BuildSelfDescribingEvent,
+): TrackerPluginHost {
   const cores = new Set<TrackerCoreLike>();
   let stamp: ClientSessionTrackerPlugin | null = null;
   let warnedEarly = false;
-  let build: BuildSelfDescribingEvent | null | undefined;
+  let build: BuildSelfDescribingEvent | null | undefined = builder;
 
   const plugin: ElectronTrackerPlugin = {
     beforeTrack(payloadBuilder) {
@@ -94,8 +102,9 @@ function loadBuildSelfDescribingEvent(logger: Logger): BuildSelfDescribingEvent 
     return core.buildSelfDescribingEvent;
   } catch (error) {
     logger.error(
-      'lifecycle events need @snowplow/tracker-core, which could not be loaded; ' +
-        'add it to the app (npm install @snowplow/tracker-core) or turn lifecycleEvents off',
+      'lifecycle events need @snowplow/tracker-core, which could not be loaded (a bundled ' +
+        'main process has no node_modules): pass lifecycleEvents: { buildSelfDescribingEvent } ' +
+        "imported from '@snowplow/node-tracker', or turn lifecycleEvents off",
       error,
     );
     return null;

@@ -35,10 +35,18 @@ export function validateOptions(options: CreateClientSessionOptions): void {
       'options.store must be a SessionStore (getSession, setSession, deleteSession)',
     );
   }
-  for (const name of ['lifecycleEvents'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'boolean') {
-      throw new ClientSessionError('INVALID_OPTION', `options.${name} must be a boolean`);
-    }
+  const lifecycle: unknown = options.lifecycleEvents;
+  const isBuilderOption =
+    typeof lifecycle === 'object' &&
+    lifecycle !== null &&
+    typeof (lifecycle as { buildSelfDescribingEvent?: unknown }).buildSelfDescribingEvent ===
+      'function';
+  if (lifecycle !== undefined && typeof lifecycle !== 'boolean' && !isBuilderOption) {
+    throw new ClientSessionError(
+      'INVALID_OPTION',
+      'options.lifecycleEvents must be a boolean or { buildSelfDescribingEvent } from ' +
+        "'@snowplow/node-tracker'",
+    );
   }
   if (options.ipc !== undefined && options.ipc !== false && typeof options.ipc !== 'object') {
     throw new ClientSessionError('INVALID_OPTION', 'options.ipc must be false or an object');
