@@ -111,16 +111,36 @@ describe('createClientSession: the store', () => {
     client.dispose();
   });
 
-  test('the store is closed with the exact state on will-quit', async () => {
+  test('will-quit writes the exact state, the app may still stamp there, quit closes', async () => {
     const electron = freshElectron();
     await electron.app.becomeReady();
     const client = createClientSession({ electron, logger: recordingLogger() });
     const session = client.session!;
     for (let i = 0; i < 3; i++) session.stamp(eventId(), Date.now());
+    // The app's own will-quit handler, registered after the package's, tracks one last event.
+    let last: number | undefined;
+    electron.app.on('will-quit', () => {
+      assert.equal(storedEventIndex(client.storePath!), 3);
+      last = session.stamp(eventId(), Date.now()).eventIndex;
+    });
     electron.app.quit();
-    assert.equal(storedEventIndex(client.storePath!), 3);
+    assert.equal(last, 4);
+    assert.equal(storedEventIndex(client.storePath!), 4);
     assert.throws(() => session.stamp(eventId(), Date.now()), { code: 'CLOSED' });
-    assert.equal(electron.listenerTotal(), 0);
+    assert.equal(electron.listenerTotal(), 1, "only the app's own will-quit listener is left");
+  });
+
+  test('a cancelled quit leaves the session working', async () => {
+    const electron = freshElectron();
+    await electron.app.becomeReady();
+    const client = createClientSession({ electron, logger: recordingLogger() });
+    const first = client.session!.stamp(eventId(), Date.now());
+    electron.app.on('will-quit', (event) => event.preventDefault());
+    electron.app.quit();
+    const next = client.session!.stamp(eventId(), Date.now());
+    assert.equal(next.sessionId, first.sessionId);
+    assert.equal(next.eventIndex, 2);
+    client.dispose();
   });
 
   test("the store is closed on a window's session-end (Windows shutdown sends no quit)", async () => {

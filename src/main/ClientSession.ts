@@ -318,6 +318,16 @@ export class ClientSession {
   }
 
   /**
+   * Writes the exact state now, giving back unused reserved indexes, and goes on. Never needed
+   * for durability (every change that matters is already committed); it keeps `eventIndex`
+   * free of gaps across a restart that follows, for example when the app is about to quit.
+   */
+  flush(): void {
+    this.assertOpen('flush');
+    this.persist(true);
+  }
+
+  /**
    * Writes the exact state (giving back unused reserved indexes) and closes the store.
    * Idempotent; any other call afterwards throws.
    */

@@ -115,6 +115,7 @@ export class FakeWindow
 type AppEvents = {
   'browser-window-created': [Event, FakeWindow];
   'will-quit': [Event];
+  quit: [Event, number];
   ready: [];
 };
 
@@ -179,10 +180,11 @@ export class FakeApp
     return window;
   }
 
-  /** Quitting: `will-quit`, which an app may prevent. */
+  /** Quitting: `will-quit`, which an app may prevent, then `quit` unless it did. */
   quit(): Event {
     const event = electronEvent({});
     this.emit('will-quit', event);
+    if (!event.defaultPrevented) this.emit('quit', electronEvent({}), 0);
     return event;
   }
 

@@ -58,11 +58,13 @@ export interface SeamApp {
     listener: (event: Event, window: SeamWindow) => void,
   ): unknown;
   on(event: 'will-quit', listener: (event: Event) => void): unknown;
+  on(event: 'quit', listener: (event: Event, exitCode: number) => void): unknown;
   removeListener(
     event: 'browser-window-created',
     listener: (event: Event, window: SeamWindow) => void,
   ): unknown;
   removeListener(event: 'will-quit', listener: (event: Event) => void): unknown;
+  removeListener(event: 'quit', listener: (event: Event, exitCode: number) => void): unknown;
 }
 
 /** The part of `powerMonitor` used. */

@@ -107,8 +107,9 @@ const created = new WeakMap<SeamApp, ElectronClientSession>();
  * May be called before or after the app is ready; everything is set up once it is (the
  * `userData` path depends on the app's name, final by then). Call it once per process: a second
  * call before `dispose()` throws `ALREADY_CREATED`, so that no second set of listeners is ever
- * attached. The store is closed on `will-quit` and on a window's `session-end` (Windows
- * shutdown or log-off); state is committed at every change anyway.
+ * attached. The exact state is written on `will-quit` and the store closed on `quit`, or at
+ * once on a window's `session-end` (Windows shutdown or log-off); state is committed at every
+ * change anyway.
  */
 export function createClientSession(
   options: CreateClientSessionOptions = {},
@@ -211,9 +212,22 @@ export function createClientSession(
     host.setSession(engine);
     undo.push(() => host.setSession(null));
 
-    const onWillQuit = () => handle.dispose();
+    // will-quit may still be followed by the app's own will-quit handlers tracking an event,
+    // or be cancelled: write the exact state there, and close only once the app quits.
+    const onWillQuit = () => {
+      try {
+        engine.flush();
+      } catch (error) {
+        logger.error('writing the session on will-quit failed', error);
+      }
+    };
+    const onQuit = () => handle.dispose();
     electron.app.on('will-quit', onWillQuit);
-    undo.push(() => electron.app.removeListener('will-quit', onWillQuit));
+    electron.app.on('quit', onQuit);
+    undo.push(() => {
+      electron.app.removeListener('will-quit', onWillQuit);
+      electron.app.removeListener('quit', onQuit);
+    });
     if (options.ipc !== false && electron.ipcMain !== undefined) {
       const ipcOptions = { logger, ...options.ipc };
       const deps = { ipcMain: electron.ipcMain, BrowserWindow: electron.BrowserWindow };

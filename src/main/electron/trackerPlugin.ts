@@ -45,19 +45,23 @@ export function createTrackerPluginHost(
 ): TrackerPluginHost {
   const cores = new Set<TrackerCoreLike>();
   let stamp: ClientSessionTrackerPlugin | null = null;
-  let warnedEarly = false;
+  let warned = false;
+  let hadSession = false;
   let build: BuildSelfDescribingEvent | null | undefined = builder;
 
   const plugin: ElectronTrackerPlugin = {
     beforeTrack(payloadBuilder) {
       if (stamp !== null) {
         stamp.beforeTrack(payloadBuilder);
-      } else if (!warnedEarly) {
-        warnedEarly = true;
+      } else if (!warned) {
+        warned = true;
         logger.warn(
-          'an event was tracked before the client session was ready (the app is not ready yet, ' +
-            'or the session was disposed) and was sent without client_session; ' +
-            'track after `await clientSession.whenReady()`',
+          hadSession
+            ? 'an event was tracked after the client session was closed (the app quit, or ' +
+                'dispose() was called) and was sent without client_session'
+            : 'an event was tracked before the client session was ready (the app is not ready ' +
+                'yet) and was sent without client_session; track after ' +
+                '`await clientSession.whenReady()`',
         );
       }
     },
@@ -72,6 +76,10 @@ export function createTrackerPluginHost(
   return {
     plugin,
     setSession(session) {
+      if (session !== null) {
+        hadSession = true;
+        warned = false;
+      }
       stamp = session === null ? null : clientSessionPlugin(session, { logger });
     },
     trackSelfDescribing(event) {
