@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { ClientSession, MemorySessionStore } from '../src/main';
+import { ClientSession, MemorySessionStore, SqliteSessionStore } from '../src/main';
 import type { StoredSession } from '../src/main';
 import { FakeClock } from './support/clock';
 import { eventId } from './support/ids';
+import { tempDir } from './support/tmp';
 
 /** A memory store that counts writes, and can be reopened as if after a crash. */
 class CountingStore extends MemorySessionStore {
@@ -53,4 +55,34 @@ test('lastActivity reaches the store at least once a second while events flow', 
     const stored = store.getSession()?.lastActivity ?? 0;
     assert.ok(clock.time - stored <= 1100, `store ${clock.time - stored} ms behind`);
   }
+});
+
+test('two writers of one store number their events in stamp order once they see each other', () => {
+  const clock = new FakeClock();
+  const path = join(tempDir(), 'shared.sqlite');
+  const open = () =>
+    new ClientSession({ store: new SqliteSessionStore({ path }), clock: clock.now });
+  const a = open();
+  a.stamp(eventId(), clock.time);
+  const b = open();
+  const indexes: number[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < 40; i++) {
+    clock.advance(150);
+    const entity = (i % 2 === 0 ? a : b).stamp(eventId(), clock.time);
+    const key = `${entity.sessionId}/${entity.eventIndex}`;
+    assert.ok(!seen.has(key), `${key} issued twice`);
+    seen.add(key);
+    indexes.push(entity.eventIndex);
+  }
+  // Each writer notices the other at its next write, within a second (the lastActivity flush);
+  // from then on, one index after the other, whoever stamps.
+  const tail = indexes.slice(16);
+  assert.deepEqual(
+    tail,
+    tail.map((_, i) => tail[0]! + i),
+    `indexes in stamp order: ${indexes.join(' ')}`,
+  );
+  a.close();
+  b.close();
 });

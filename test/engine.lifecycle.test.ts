@@ -218,7 +218,10 @@ describe('anonymous mode (SPEC 2)', () => {
     const c = session.stamp(eventId(), clock.time);
     assert.deepEqual([a.sessionIndex, b.sessionIndex, c.sessionIndex], [1, 2, 3]);
     assert.equal(c.userId, a.userId);
-    assert.equal(c.previousSessionId, b.sessionId);
+    // Leaving anonymous mode does not link the anonymous session to the real user.
+    assert.equal(c.previousSessionId, null);
+    session.startNewSession();
+    assert.equal(session.stamp(eventId(), clock.time).previousSessionId, c.sessionId);
   });
 
   test('starting with the option changed from the stored session starts a new session', () => {

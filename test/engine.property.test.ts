@@ -123,6 +123,8 @@ function run(commands: Command[], path: string): void {
   let session = open(false, false);
   const seen = new Set<string>();
   let previous: ClientSessionEntity | undefined;
+  /** Whether the session of `previous` was anonymous. */
+  let previousAnonymous = false;
   let realUserId: string | undefined;
 
   for (const cmd of commands) {
@@ -151,9 +153,11 @@ function run(commands: Command[], path: string): void {
           model.uncertain = false;
           assert.equal(entity.eventIndex, 1);
           if (previous !== undefined) {
+            // Anonymous sessions name no previous one, and leaving anonymous mode must not
+            // link the anonymous session to the real user.
             assert.equal(
               entity.previousSessionId,
-              model.anonymous ? null : previous.sessionId,
+              model.anonymous || previousAnonymous ? null : previous.sessionId,
               'previousSessionId chains',
             );
           }
@@ -170,6 +174,7 @@ function run(commands: Command[], path: string): void {
           realUserId ??= entity.userId;
           assert.equal(entity.userId, realUserId, 'userId never changes');
         }
+        if (rotated) previousAnonymous = model.anonymous;
         previous = entity;
         break;
       }
@@ -234,6 +239,6 @@ test('random runs agree with the reference model and keep every invariant', () =
     fc.property(fc.array(command, { minLength: 1, maxLength: 60 }), (commands) => {
       run(commands, join(dir, `p${n++}.sqlite`));
     }),
-    { numRuns: Number(process.env.PROPERTY_RUNS ?? 150) },
+    { numRuns: Number(process.env.PROPERTY_RUNS ?? 300) },
   );
 });

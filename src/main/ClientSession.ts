@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { ANONYMOUS_USER_ID } from '../shared/entity';
 import type { ClientSessionEntity, SessionSnapshot } from '../shared/entity';
 import { ClientSessionError } from '../shared/errors';
-import { createConsoleLogger } from '../shared/logger';
 import type { Logger } from '../shared/logger';
 import type { SessionStore, StoredSession } from './SessionStore';
+import { readSessionOptions } from './sessionOptions';
 import { assertEventId, assertTimestamp, assertTimeoutSeconds } from './validate';
 
 export interface ClientSessionOptions {
@@ -65,6 +65,13 @@ export type SessionChangeListener = (snapshot: SessionSnapshot) => void;
 const MIN_RESERVATION = 128;
 const MAX_RESERVATION = 8192;
 
+/**
+ * How long, in milliseconds, another writer of the same store counts as active after it was
+ * last seen. Meanwhile indexes are reserved one at a time, so that the writers' events are
+ * numbered in the order they were stamped instead of in interleaved blocks.
+ */
+const SHARED_WINDOW_MS = 10_000;
+
 /** `lastActivity` is written at least this often while events flow (SPEC 6: about a second). */
 const LAST_ACTIVITY_FLUSH_MS = 1000;
 
@@ -98,29 +105,32 @@ export class ClientSession {
   private reservationSize = MIN_RESERVATION;
   /** Clock time of the last reservation, to size the next one. */
   private reservedAt: number | null = null;
+  /** What this instance last wrote or read of the store, to notice other writers. */
+  private seen: { sessionId: string | null; eventIndex: number } = {
+    sessionId: null,
+    eventIndex: 0,
+  };
+  /** Clock time until which another writer counts as active (see SHARED_WINDOW_MS). */
+  private sharedUntil = Number.NEGATIVE_INFINITY;
   private persistedLastActivity: number | null;
   private lastEntity: ClientSessionEntity | null = null;
   private closed = false;
 
   private readonly startListeners = new Set<SessionStartListener>();
   private readonly changeListeners = new Set<SessionChangeListener>();
+  private readonly failedListeners = new WeakSet<object>();
 
   constructor(options: ClientSessionOptions) {
-    if (options === null || typeof options !== 'object' || options.store === undefined) {
-      throw new ClientSessionError(
-        'INVALID_OPTION',
-        'new ClientSession(options) needs options.store (for example a SqliteSessionStore)',
-      );
-    }
-    this.store = options.store;
-    this.clock = options.clock ?? Date.now;
-    this.logger = options.logger ?? createConsoleLogger();
-    this.foregroundTimeoutMs = secondsOption('foregroundTimeout', options.foregroundTimeout, 1800);
-    this.backgroundTimeoutMs = secondsOption('backgroundTimeout', options.backgroundTimeout, 1800);
-    this.toleranceMs = secondsOption('clockToleranceSeconds', options.clockToleranceSeconds, 60);
-    this.continueOnRestart = options.continueSessionOnRestart ?? true;
-    this.anonymous = options.anonymous ?? false;
-    const isBackground = options.isBackground ?? false;
+    const config = readSessionOptions(options);
+    this.store = config.store;
+    this.clock = config.clock;
+    this.logger = config.logger;
+    this.foregroundTimeoutMs = config.foregroundTimeoutMs;
+    this.backgroundTimeoutMs = config.backgroundTimeoutMs;
+    this.toleranceMs = config.toleranceMs;
+    this.continueOnRestart = config.continueOnRestart;
+    this.anonymous = config.anonymous;
+    const isBackground = config.isBackground;
 
     const stored = this.store.getSession();
     const now = this.clock();
@@ -135,6 +145,7 @@ export class ClientSession {
     }
 
     this.state = { ...stored };
+    this.seen = { sessionId: stored.sessionId, eventIndex: stored.eventIndex };
     this.issued = stored.eventIndex;
     this.reserved = stored.eventIndex;
     this.persistedLastActivity = stored.lastActivity;
@@ -273,6 +284,7 @@ export class ClientSession {
 
   /** Changes the foreground timeout, in seconds, from now on. */
   setForegroundTimeout(seconds: number): void {
+    this.assertOpen('setForegroundTimeout');
     assertTimeoutSeconds(seconds, 'setForegroundTimeout(seconds)');
     this.foregroundTimeoutMs = seconds * 1000;
     this.emitChange();
@@ -280,6 +292,7 @@ export class ClientSession {
 
   /** Changes the background timeout, in seconds, from now on. */
   setBackgroundTimeout(seconds: number): void {
+    this.assertOpen('setBackgroundTimeout');
     assertTimeoutSeconds(seconds, 'setBackgroundTimeout(seconds)');
     this.backgroundTimeoutMs = seconds * 1000;
     this.emitChange();
@@ -376,6 +389,7 @@ export class ClientSession {
     let started = true;
     this.transaction(() => {
       const stored = this.readStore();
+      if (stored !== undefined) this.noticeOtherWriters(stored);
       if (stored !== undefined && this.canJoin(stored, now)) {
         // Processes (or instances) whose first events come at the same moment share a session.
         this.adopt(stored);
@@ -390,7 +404,8 @@ export class ClientSession {
         stored !== undefined && stored.sessionIndex > this.state.sessionIndex ? stored : this.state;
       this.state = {
         ...this.state,
-        previousSessionId: base.sessionId,
+        // Leaving anonymous mode must not link the anonymous session to the real user.
+        previousSessionId: base.anonymous && !this.anonymous ? null : base.sessionId,
         sessionId: randomUUID(),
         sessionIndex: base.sessionIndex + 1,
         eventIndex: 0,
@@ -445,7 +460,15 @@ export class ClientSession {
     return this.store.durable !== false;
   }
 
+  /** Another writer changed the store since we last wrote it: number events one at a time. */
+  private noticeOtherWriters(stored: StoredSession): void {
+    if (stored.sessionId !== this.seen.sessionId || stored.eventIndex !== this.seen.eventIndex) {
+      this.sharedUntil = this.clock() + SHARED_WINDOW_MS;
+    }
+  }
+
   private merge(stored: StoredSession): void {
+    this.noticeOtherWriters(stored);
     if (stored.sessionIndex > this.state.sessionIndex && stored.sessionId !== null) {
       this.adopt(stored);
     } else if (stored.sessionId === this.state.sessionId && stored.eventIndex > this.reserved) {
@@ -482,12 +505,14 @@ export class ClientSession {
     }
     this.state.eventIndex = eventIndex;
     this.store.setSession({ ...this.state });
+    this.seen = { sessionId: this.state.sessionId, eventIndex };
     this.reserved = eventIndex;
     this.persistedLastActivity = this.state.lastActivity;
   }
 
   private nextReservation(): number {
     const now = this.clock();
+    if (now < this.sharedUntil) return 1;
     const lasted = this.reservedAt === null ? null : now - this.reservedAt;
     if (lasted !== null && lasted >= 0 && lasted < 1000) {
       this.reservationSize = Math.min(this.reservationSize * 2, MAX_RESERVATION);
@@ -529,7 +554,7 @@ export class ClientSession {
 
   private emitStart(entity: ClientSessionEntity): void {
     for (const listener of [...this.startListeners]) {
-      this.safeCall('onSessionStart', () => listener(entity));
+      this.safeCall('onSessionStart', listener, () => listener(entity));
     }
   }
 
@@ -537,16 +562,33 @@ export class ClientSession {
     if (this.changeListeners.size === 0) return;
     const snapshot = this.getSnapshot();
     for (const listener of [...this.changeListeners]) {
-      this.safeCall('onChange', () => listener(snapshot));
+      this.safeCall('onChange', listener, () => listener(snapshot));
     }
   }
 
-  private safeCall(name: string, call: () => void): void {
+  /** Runs a listener so that nothing it does, thrown or rejected, reaches tracking. */
+  private safeCall(name: string, listener: object, call: () => unknown): void {
     try {
-      call();
+      const result = call();
+      if (result instanceof Promise) {
+        result.catch((error: unknown) => this.listenerFailed(name, listener, error));
+      }
     } catch (error) {
-      this.logger.error(`an ${name} listener threw; tracking goes on`, error);
+      this.listenerFailed(name, listener, error);
     }
+  }
+
+  /** Each failing listener is reported once at `error`, then at `debug`. */
+  private listenerFailed(name: string, listener: object, error: unknown): void {
+    if (this.failedListeners.has(listener)) {
+      this.logger.debug(`an ${name} listener failed again`, error);
+      return;
+    }
+    this.failedListeners.add(listener);
+    this.logger.error(
+      `an ${name} listener failed; tracking goes on (its further failures are logged at debug)`,
+      error,
+    );
   }
 
   private assertOpen(method: string): void {
@@ -571,12 +613,6 @@ function emptyState(userId: string, isBackground: boolean, anonymous: boolean): 
     newSessionDue: false,
     anonymous,
   };
-}
-
-function secondsOption(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback * 1000;
-  assertTimeoutSeconds(value, `options.${name}`);
-  return value * 1000;
 }
 
 function subscribe<T>(set: Set<T>, listener: T, what: string): () => void {
