@@ -40,6 +40,13 @@ interface Run {
   readonly stampUs: { p50: number; p99: number; p999: number; max: number };
   readonly over1ms: number;
   readonly over2ms: number;
+  /**
+   * Stamps during which the database file was written (its modification time moved): only a
+   * checkpoint writes it, so these ran one (or overlapped the worker's).
+   */
+  readonly checkpointsInStamps: number;
+  /** The longest of those stamps, in microseconds. */
+  readonly checkpointMaxUs: number;
   /** Stamps that started the WAL over from its beginning (salt-1 of its header moved). */
   readonly restartsInStamps: number;
   /** The longest of those stamps, in microseconds. */
@@ -60,6 +67,8 @@ async function measure(pace: Pace, variant: Variant): Promise<Run> {
 
   const count = STAMPS[pace];
   const durations = new Float64Array(count);
+  let checkpointsInStamps = 0;
+  let checkpointMaxUs = 0;
   let restartsInStamps = 0;
   let restartMaxUs = 0;
   let restartsBetween = 0;
@@ -67,12 +76,17 @@ async function measure(pace: Pace, variant: Variant): Promise<Run> {
   let salt = walSalt(path);
   for (let i = 0; i < count; i++) {
     now += 1001;
+    const modified = statSync(path, { bigint: true }).mtimeNs;
     const start = process.hrtime.bigint();
     session.stamp(ids[i & 1023]!, now);
     const us = Number(process.hrtime.bigint() - start) / 1000;
     durations[i] = us;
 
-    // Outside the timing: what the stamp did to the WAL, then what happened in the pause.
+    // Outside the timing: what the stamp did to the files, then what happened in the pause.
+    if (statSync(path, { bigint: true }).mtimeNs !== modified) {
+      checkpointsInStamps += 1;
+      checkpointMaxUs = Math.max(checkpointMaxUs, us);
+    }
     const next = walSalt(path);
     if (next !== salt) {
       restartsInStamps += 1;
@@ -105,6 +119,8 @@ async function measure(pace: Pace, variant: Variant): Promise<Run> {
     },
     over1ms: over(1000),
     over2ms: over(2000),
+    checkpointsInStamps,
+    checkpointMaxUs,
     restartsInStamps,
     restartMaxUs,
     restartsBetween,
@@ -128,7 +144,7 @@ function format(runs: readonly Run[], header: string): string {
   const us = (value: number) => value.toFixed(value < 100 ? 1 : 0);
   const table = [
     ['pace', 'variant', 'stamps', 'commits', 'p50 us', 'p99 us', 'p99.9 us', 'max us'],
-    ['>1ms', '>2ms', 'restarts in', 'max of those', 'between', 'WAL max KiB'],
+    ['>1ms', '>2ms', 'ckpt in', 'max', 'restart in', 'max', 'between', 'WAL max KiB'],
   ];
   const rows = runs.map((run) => [
     run.pace,
@@ -141,6 +157,8 @@ function format(runs: readonly Run[], header: string): string {
     us(run.stampUs.max),
     String(run.over1ms),
     String(run.over2ms),
+    String(run.checkpointsInStamps),
+    run.checkpointsInStamps === 0 ? '-' : us(run.checkpointMaxUs),
     String(run.restartsInStamps),
     run.restartsInStamps === 0 ? '-' : us(run.restartMaxUs),
     String(run.restartsBetween),
@@ -160,8 +178,9 @@ function format(runs: readonly Run[], header: string): string {
     lines.push(`${pace}: between stamps, ${PAUSE[pace]}`);
   }
   lines.push(
-    'restarts in: stamps that started the WAL over from its beginning (max of those: the longest ' +
-      'of them, us); between: restarts between stamps, by the worker',
+    'ckpt in: stamps during which the database file was written, which only a checkpoint does; ' +
+      'restart in: stamps that started the WAL over from its beginning (max: the longest of ' +
+      'each kind, us); between: WAL restarts between stamps, by the worker',
     'in-commit: checkpointInWorker false, SQLite checkpoints inside the commit that reaches ' +
       '1000 pages; worker: the default',
   );
