@@ -1,7 +1,8 @@
 // The package as an app loads it: through its name and `exports`, from the built files.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 
@@ -54,3 +55,45 @@ test('loading the main entry does not load electron', () => {
   ]);
   assert.equal(out.trim(), 'false');
 });
+
+for (const resolution of ['node10', 'node16', 'bundler']) {
+  test(`the typings of every entry point resolve with moduleResolution ${resolution}`, () => {
+    const app = mkdtempSync(join(tmpdir(), 'ecs-types-'));
+    try {
+      mkdirSync(join(app, 'node_modules'));
+      symlinkSync(root, join(app, 'node_modules', 'electron-client-session'), 'dir');
+      writeFileSync(
+        join(app, 'app.ts'),
+        [
+          "import { ClientSession, createClientSession } from 'electron-client-session';",
+          "import { MemorySessionStore } from 'electron-client-session/main';",
+          "import { exposeClientSession } from 'electron-client-session/preload';",
+          "import { getClientSession } from 'electron-client-session/renderer';",
+          "import 'electron-client-session/renderer/globals';",
+          'new ClientSession({ store: new MemorySessionStore() });',
+          'void [createClientSession, exposeClientSession, getClientSession];',
+          '',
+        ].join('\n'),
+      );
+      const module =
+        resolution === 'bundler' ? 'esnext' : resolution === 'node16' ? 'node16' : 'commonjs';
+      const tsc = require.resolve('typescript/bin/tsc');
+      const args = [tsc, '--noEmit', '--strict', '--skipLibCheck', '--types', 'node'];
+      args.push(
+        '--module',
+        module,
+        '--moduleResolution',
+        resolution,
+        '--typeRoots',
+        join(root, 'node_modules/@types'),
+        'app.ts',
+      );
+      execFileSync(process.execPath, args, { cwd: app, encoding: 'utf8' });
+    } catch (error) {
+      const { stdout } = error as { stdout?: string };
+      assert.fail(stdout ?? String(error));
+    } finally {
+      rmSync(app, { recursive: true, force: true });
+    }
+  });
+}
