@@ -35,7 +35,7 @@ export interface SqliteSessionStoreOptions {
    * Run SQLite's WAL checkpoints in a worker thread, so that no commit of this thread copies the
    * WAL into the database (see {@link WalCheckpointer}). With `false`, SQLite runs them inside
    * the commit that fills the WAL to 1000 pages: a pause of several milliseconds about every
-   * 1000 commits, and no extra thread (about 10 MiB less memory).
+   * 1000 commits, and no extra thread (about 7 MiB less memory).
    * @default true
    */
   readonly checkpointInWorker?: boolean;
