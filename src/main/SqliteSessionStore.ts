@@ -67,7 +67,10 @@ type Statement = BetterSqlite3.Statement;
  * no pause) or cannot run, with a `journal_size_limit` above that size so that a restart never
  * has to cut the file in a commit. Durability is unchanged: a commit is durable once it is in the
  * WAL (it survives the process being killed); a checkpoint only moves it into the database file.
- * `close()` stops the worker and folds the WAL back.
+ * `close()` stops the worker and folds the WAL back. A worker was chosen over a checkpoint from a
+ * timer on this thread, outside stamps (it still stops the thread 1.1 to 1.4 ms, at worst 9 ms,
+ * every 128 commits), and over a larger `journal_size_limit` alone (the checkpoint stays in a
+ * commit); BENCHMARKS.md has the figures.
  */
 export class SqliteSessionStore implements SessionStore {
   readonly storageMechanism: StorageMechanism = 'SQLITE';
