@@ -71,7 +71,7 @@ export function checkGoals(
     }
     if (run.kind !== 'memory') {
       goals.push({
-        goal: `bounded store file: ${label}`,
+        goal: `bounded store file (at most 4.5 MiB): ${label}`,
         measured: `max ${kib(run.maxStoreBytes)} KiB, end ${kib(run.storeBytesAtEnd)} KiB`,
         met: isBounded(run),
       });
@@ -88,14 +88,21 @@ export function checkGoals(
 }
 
 /**
- * Bounded: the second half of the run never needed more room than the first half reached (a
- * store that grows with the number of stamps fails this).
+ * The most a store may ever need, in bytes: SQLite checkpoints the WAL by itself at 1000 pages
+ * (about 4 MiB) if nothing else did first, and the session rows take a few pages.
+ */
+const STORE_BYTES_BOUND = 4.5 * 1024 * 1024;
+
+/**
+ * Bounded: never above the WAL's own bound. With event-index reservations a million stamps make
+ * only about a hundred commits, too few to reach a checkpoint, so growth between the halves of
+ * the run says nothing; `npm run bench:checkpoints` makes every stamp commit to show the bound
+ * being kept.
  */
 function isBounded(run: MillionRun): boolean {
-  const half = run.stamps / 2;
-  const firstHalf = run.checkpoints.filter((c) => c.stamps <= half).map((c) => c.storeBytes);
-  const secondHalf = run.checkpoints.filter((c) => c.stamps > half).map((c) => c.storeBytes);
-  return Math.max(...secondHalf) <= Math.max(...firstHalf, 64 * 1024);
+  return (
+    Math.max(...run.checkpoints.map((c) => c.storeBytes), run.maxStoreBytes) <= STORE_BYTES_BOUND
+  );
 }
 
 /** The human-readable copy of the results: what `npm run bench` prints. */
