@@ -8,7 +8,6 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 
 import { startDemo } from '../demo/app/startDemo';
@@ -18,19 +17,9 @@ import { FakeClock } from './support/clock';
 import { buildDemo } from './support/demoBuild';
 import { PageElectron } from './support/pageElectron';
 import { assertValidClientSession } from './support/schemas';
+import { launchChromium } from './support/chromium';
 import { tempDir } from './support/tmp';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 const ARTIFACTS = join(__dirname, '..', 'test-results');
 const BACKGROUND_TIMEOUT = 30;
 
@@ -81,7 +70,7 @@ describe('the demo end to end in headless Chromium', { timeout: 120_000 }, () =>
   before(async () => {
     const built = await buildDemo(join(dir, 'build'), ['preload', 'renderer']);
     preloadPath = built.preload;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1180, height: 860 } });
     context.on('response', (response) => {
       if (response.status() >= 400) problems.push(`HTTP ${response.status()} ${response.url()}`);

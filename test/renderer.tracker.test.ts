@@ -12,7 +12,6 @@ import { after, before, describe, test } from 'node:test';
 import { newTracker } from '@snowplow/node-tracker';
 import { buildSelfDescribingEvent } from '@snowplow/node-tracker';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 
 import { CLIENT_SESSION_SCHEMA, clientSessionPlugin } from '../src/main';
@@ -22,18 +21,8 @@ import type { ReceivedEvent } from './support/collector';
 import { startMain } from './support/fakeIpc';
 import type { FakePage, MainSide } from './support/fakeIpc';
 import { assertValidClientSession } from './support/schemas';
+import { launchChromium } from './support/chromium';
 import type { PageTrackerOptions } from './support/rendererPage';
-
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 /** One test app: the main side, its windows by path, the collected events. */
 interface Harness {
@@ -61,7 +50,7 @@ before(async () => {
     logLevel: 'warning',
   });
   bundle = output.outputFiles[0]!.text;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -1,21 +1,14 @@
-import { clientSessionContext } from '../shared/entity';
+import { ClientSessionError } from '../shared/errors';
 import { createConsoleLogger } from '../shared/logger';
 import type { Logger } from '../shared/logger';
+import { createStampingPlugin } from '../shared/stampingPlugin';
+import type { PayloadBuilderLike, StampingPlugin } from '../shared/stampingPlugin';
 import type { ClientSession } from './ClientSession';
 
-/**
- * The part of tracker-core's `PayloadBuilder` the plugin uses. Declared here so that the
- * package needs no Snowplow module at run time; a type test checks it against the real one.
- */
-export interface PayloadBuilderLike {
-  getPayload(): Record<string, unknown>;
-  addContextEntity(entity: { schema: string; data: Record<string, unknown> }): void;
-}
+export type { PayloadBuilderLike };
 
 /** A `@snowplow/tracker-core` plugin, as `tracker.addPlugin({ plugin })` takes it. */
-export interface ClientSessionTrackerPlugin {
-  beforeTrack(payloadBuilder: PayloadBuilderLike): void;
-}
+export type ClientSessionTrackerPlugin = StampingPlugin;
 
 export interface ClientSessionPluginOptions {
   /** Where a failure to stamp is reported. @default a console logger at level `warn` */
@@ -40,24 +33,15 @@ export function clientSessionPlugin(
   session: ClientSession,
   options: ClientSessionPluginOptions = {},
 ): ClientSessionTrackerPlugin {
-  const logger = options.logger ?? createConsoleLogger();
-  let reported = false;
-
-  return {
-    beforeTrack(payloadBuilder) {
-      const payload = payloadBuilder.getPayload();
-      try {
-        const entity = session.stamp(
-          payload.eid as string,
-          Number(payload.ttm ?? payload.dtm ?? Date.now()),
-        );
-        payloadBuilder.addContextEntity(clientSessionContext(entity) as never);
-      } catch (error) {
-        if (!reported) {
-          reported = true;
-          logger.error('an event could not be stamped and was sent without client_session', error);
-        }
-      }
-    },
-  };
+  if (typeof (session as Partial<ClientSession> | undefined)?.stamp !== 'function') {
+    throw new ClientSessionError(
+      'INVALID_ARGUMENT',
+      'clientSessionPlugin(session) takes a ClientSession (for createClientSession, hand the ' +
+        'tracker its .plugin instead)',
+    );
+  }
+  return createStampingPlugin(
+    (eventId, timestamp) => session.stamp(eventId, timestamp),
+    options.logger ?? createConsoleLogger(),
+  );
 }

@@ -1,22 +1,14 @@
-import { clientSessionContext } from '../shared/entity';
 import { createConsoleLogger } from '../shared/logger';
 import type { Logger } from '../shared/logger';
+import { createStampingPlugin } from '../shared/stampingPlugin';
+import type { PayloadBuilderLike, StampingPlugin } from '../shared/stampingPlugin';
 import { getClientSession } from './getClientSession';
 import type { RendererClientSession } from './getClientSession';
 
-/**
- * The part of tracker-core's `PayloadBuilder` the plugin uses; declared here so the package
- * needs no Snowplow module at run time.
- */
-export interface BrowserPayloadBuilderLike {
-  getPayload(): Record<string, unknown>;
-  addContextEntity(entity: { schema: string; data: Record<string, unknown> }): void;
-}
+export type { PayloadBuilderLike as BrowserPayloadBuilderLike };
 
 /** A plugin as `@snowplow/browser-tracker` takes it (`plugins: [...]` or `addPlugin`). */
-export interface ClientSessionBrowserPlugin {
-  beforeTrack(payloadBuilder: BrowserPayloadBuilderLike): void;
-}
+export type ClientSessionBrowserPlugin = StampingPlugin;
 
 export interface ClientSessionBrowserPluginOptions {
   /** The bridge to stamp through. @default getClientSession({ name }) */
@@ -52,22 +44,8 @@ export function clientSessionBrowserPlugin(
 ): ClientSessionBrowserPlugin {
   const session =
     options.session ?? getClientSession(options.name === undefined ? {} : { name: options.name });
-  const logger = options.logger ?? createConsoleLogger();
-  let reported = false;
-
-  return {
-    beforeTrack(payloadBuilder) {
-      const payload = payloadBuilder.getPayload();
-      try {
-        const timestamp = Number(payload.ttm ?? payload.dtm ?? Date.now());
-        const entity = session.stamp(String(payload.eid), timestamp);
-        payloadBuilder.addContextEntity(clientSessionContext(entity) as never);
-      } catch (error) {
-        if (!reported) {
-          reported = true;
-          logger.error('an event could not be stamped and was sent without client_session', error);
-        }
-      }
-    },
-  };
+  return createStampingPlugin(
+    (eventId, timestamp) => session.stamp(eventId, timestamp),
+    options.logger ?? createConsoleLogger(),
+  );
 }
