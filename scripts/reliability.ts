@@ -25,6 +25,7 @@ import type { ClientSessionEntity } from '../src/main';
 import { openSqliteStore } from '../src/main/openSqliteStore';
 import { BREAKAGES, startTwice, writeHealthyStore } from '../test/support/brokenStores';
 import { FakeClock } from '../test/support/clock';
+import { runFreshOpens } from '../test/support/freshOpens';
 import { eventId } from '../test/support/ids';
 import { LockHolder, Tmpfs, canMount, recordingLogger } from '../test/support/reliability';
 import { seededRandom } from '../test/support/stamperProtocol';
@@ -124,6 +125,18 @@ async function firstTogetherCase(): Promise<void> {
     failures,
     lost: 'nothing',
     problems,
+  });
+}
+
+async function freshOpensCase(): Promise<void> {
+  const rounds = 50;
+  const { opens, failures } = await runFreshOpens(folder(), 8, rounds);
+  report({
+    name: 'a new store opened by 8 procs at one instant',
+    trials: rounds,
+    failures: new Set(failures.map((failure) => failure.replace(/:.*/, ''))).size,
+    lost: `nothing (${opens} opens, each on SQLite with the round's one userId)`,
+    problems: failures,
   });
 }
 
@@ -443,6 +456,7 @@ async function main(): Promise<void> {
     await killCase();
     await togetherCase();
     await firstTogetherCase();
+    await freshOpensCase();
     windowsCase();
     brokenCases();
     cannotLoadCase();

@@ -6,6 +6,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { StorageMechanism } from '../shared/entity';
 import { ClientSessionError } from '../shared/errors';
 import type { SessionStore, StoredSession } from './SessionStore';
+import { retryWhileBusy } from './retryWhileBusy';
 import { parseStoredSession } from './storedSession';
 import { WalCheckpointer } from './WalCheckpointer';
 
@@ -108,9 +109,11 @@ export class SqliteSessionStore implements SessionStore {
     // -shm files the same mode.
     closeSync(openSync(this.path, 'a', 0o600));
 
-    this.db = new Database(this.path, { timeout: options.busyTimeoutMs ?? 2000 });
+    const busyTimeoutMs = options.busyTimeoutMs ?? 2000;
+    this.db = new Database(this.path, { timeout: busyTimeoutMs });
     try {
-      this.db.pragma('journal_mode = WAL');
+      // Refused at once, not after a wait, when another process switches a new file meanwhile.
+      retryWhileBusy(() => this.db.pragma('journal_mode = WAL'), busyTimeoutMs);
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
       this.db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);

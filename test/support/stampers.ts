@@ -26,18 +26,22 @@ import { seededRandom } from './stamperProtocol';
 import type { StamperConfig, StamperLine } from './stamperProtocol';
 
 const repo = join(__dirname, '..', '..');
-let bundle: string | undefined;
+const bundles = new Map<string, string>();
 
-/** The stamper bundled into one file, so that a child starts in tens of milliseconds. */
-function stamperBundle(): string {
-  if (bundle !== undefined) return bundle;
-  const dir = mkdtempSync(join(tmpdir(), 'ecs-stamper-'));
-  // Readable by a stamper that runs as another user (see StamperConfig.uid).
+/**
+ * A child script of this folder bundled into one file, so that a child starts in tens of
+ * milliseconds. Run it with {@link childEnv}.
+ */
+export function bundledChild(file: string): string {
+  const known = bundles.get(file);
+  if (known !== undefined) return known;
+  const dir = mkdtempSync(join(tmpdir(), 'ecs-child-'));
+  // Readable by a child that runs as another user (see StamperConfig.uid).
   chmodSync(dir, 0o755);
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const outfile = join(dir, 'stamper.cjs');
+  const outfile = join(dir, file.replace(/\.ts$/, '.cjs'));
   buildSync({
-    entryPoints: [join(__dirname, 'stamper.ts')],
+    entryPoints: [join(__dirname, file)],
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -46,9 +50,15 @@ function stamperBundle(): string {
     external: ['better-sqlite3'],
     logLevel: 'error',
   });
-  bundle = outfile;
+  bundles.set(file, outfile);
   return outfile;
 }
+
+/** The environment of a bundled child: better-sqlite3 is loaded from this checkout. */
+export const childEnv = (): NodeJS.ProcessEnv => ({
+  ...process.env,
+  NODE_PATH: join(repo, 'node_modules'),
+});
 
 export interface ChildRun {
   readonly config: StamperConfig;
@@ -62,8 +72,8 @@ export interface ChildRun {
 
 /** Runs one stamper; kills it with SIGKILL after `killAfterMs` when given. */
 export function runStamper(config: StamperConfig, killAfterMs?: number): Promise<ChildRun> {
-  const child = spawn(process.execPath, [stamperBundle(), JSON.stringify(config)], {
-    env: { ...process.env, NODE_PATH: join(repo, 'node_modules') },
+  const child = spawn(process.execPath, [bundledChild('stamper.ts'), JSON.stringify(config)], {
+    env: childEnv(),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
