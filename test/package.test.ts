@@ -1,7 +1,15 @@
 // The package as an app loads it: through its name and `exports`, from the built files.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
@@ -97,3 +105,41 @@ for (const resolution of ['node10', 'node16', 'bundler']) {
     }
   });
 }
+
+test('the typings compile with skipLibCheck off and without @types/better-sqlite3', () => {
+  // better-sqlite3 ships no typings: an app that installs it alone must not need them for ours.
+  const app = mkdtempSync(join(tmpdir(), 'ecs-libcheck-'));
+  try {
+    const modules = join(app, 'node_modules');
+    const own = join(modules, 'electron-client-session');
+    mkdirSync(join(modules, '@types'), { recursive: true });
+    cpSync(join(root, 'package.json'), join(own, 'package.json'));
+    cpSync(join(root, 'dist'), join(own, 'dist'), { recursive: true });
+    for (const name of ['electron', 'better-sqlite3', '@types/node']) {
+      symlinkSync(join(root, 'node_modules', name), join(modules, name), 'dir');
+    }
+    writeFileSync(
+      join(app, 'app.ts'),
+      [
+        "import { SqliteSessionStore, openSqliteStore } from 'electron-client-session';",
+        "import type { SqliteDatabaseConstructor } from 'electron-client-session';",
+        "import { exposeClientSession } from 'electron-client-session/preload';",
+        "import { getClientSession } from 'electron-client-session/renderer';",
+        'const Database: SqliteDatabaseConstructor | undefined = undefined;',
+        'void [SqliteSessionStore, openSqliteStore, exposeClientSession, getClientSession, Database];',
+        '',
+      ].join('\n'),
+    );
+    const tsc = require.resolve('typescript/bin/tsc');
+    const args = [tsc, '--noEmit', '--strict', '--module', 'nodenext'];
+    execFileSync(process.execPath, [...args, '--moduleResolution', 'nodenext', 'app.ts'], {
+      cwd: app,
+      encoding: 'utf8',
+    });
+  } catch (error) {
+    const { stdout } = error as { stdout?: string };
+    assert.fail(stdout ?? String(error));
+  } finally {
+    rmSync(app, { recursive: true, force: true });
+  }
+});

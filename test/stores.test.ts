@@ -13,7 +13,14 @@ import {
   MemorySessionStore,
   SqliteSessionStore,
 } from '../src/main';
-import type { KeyValueStore, SessionStore, StoredSession } from '../src/main';
+import { openSqliteStore } from '../src/main';
+import type {
+  KeyValueStore,
+  SessionStore,
+  SqliteDatabaseConstructor,
+  SqliteSessionStoreOptions,
+  StoredSession,
+} from '../src/main';
 import { FakeClock } from './support/clock';
 import { eventId } from './support/ids';
 import { tempDir } from './support/tmp';
@@ -38,6 +45,9 @@ const record: StoredSession = {
 // Type-level check: a real electron-store instance fits the store's seam.
 type Fits = ElectronStore extends KeyValueStore ? true : never;
 const fits: Fits = true;
+// And better-sqlite3's real class fits the structural type the package's typings declare.
+type DatabaseFits = typeof Database extends SqliteDatabaseConstructor ? true : never;
+const databaseFits: DatabaseFits = true;
 
 const stores: Record<string, (name?: string) => SessionStore> = {
   memory: () => new MemorySessionStore(),
@@ -105,6 +115,74 @@ describe('SqliteSessionStore', () => {
       /^ClientSessionError: electron-client-session: .*options\.path/,
     );
   });
+
+  test('opens with the Database class given, which the declared type accepts', () => {
+    const store = new SqliteSessionStore({ path: join(dir, 'given-class.sqlite'), Database });
+    store.setSession(record);
+    assert.deepEqual(store.getSession(), record);
+    store.close();
+    assert.equal(databaseFits, true);
+  });
+
+  test('every store method after close() throws a CLOSED error, close() again does nothing', () => {
+    const store = new SqliteSessionStore({ path: join(dir, 'closed.sqlite') });
+    store.close();
+    const calls: [string, () => unknown][] = [
+      ['getSession', () => store.getSession()],
+      ['setSession', () => store.setSession(record)],
+      ['deleteSession', () => store.deleteSession()],
+      ['transaction', () => store.transaction(() => 1)],
+      ['claimUserId', () => store.claimUserId(record.userId)],
+    ];
+    for (const [method, call] of calls) {
+      assert.throws(call, {
+        name: 'ClientSessionError',
+        code: 'CLOSED',
+        message: new RegExp(`^electron-client-session: .*closed: ${method}\\(\\) cannot be called`),
+      });
+    }
+    store.close();
+  });
+});
+
+describe('options of a SQLite store: a mistake throws INVALID_OPTION before the disk is touched', () => {
+  const path = join(dir, 'refused', 'client-session.sqlite');
+  const relative = 'ecs-relative-client-session.sqlite';
+  const mistakes: [string, Partial<SqliteSessionStoreOptions>, RegExp][] = [
+    ['an empty path', { path: '' }, /needs options\.path, the absolute path/],
+    ['a relative path', { path: relative }, /options\.path must be an absolute file path/],
+    ['a negative busyTimeoutMs', { path, busyTimeoutMs: -1 }, /options\.busyTimeoutMs/],
+    ['busyTimeoutMs NaN', { path, busyTimeoutMs: NaN }, /options\.busyTimeoutMs.*got NaN/],
+    ['busyTimeoutMs not a number', { path, busyTimeoutMs: '100' as never }, /busyTimeoutMs/],
+    ['busyTimeoutMs not whole', { path, busyTimeoutMs: 1.5 }, /busyTimeoutMs/],
+    ['busyTimeoutMs past 32 bits', { path, busyTimeoutMs: 2 ** 31 }, /busyTimeoutMs/],
+    ['a Database that is an arrow function', { path, Database: (() => ({})) as never }, /Database/],
+    ['a Database that is an object', { path, Database: {} as never }, /options\.Database/],
+    ['an empty name', { path, name: '' }, /options\.name/],
+    ['checkpointInWorker not boolean', { path, checkpointInWorker: 'yes' as never }, /checkpoint/],
+  ];
+  const opens: [string, (options: SqliteSessionStoreOptions) => unknown][] = [
+    ['new SqliteSessionStore', (options) => new SqliteSessionStore(options)],
+    ['openSqliteStore', (options) => openSqliteStore(options)],
+  ];
+  for (const [open, make] of opens) {
+    test(`${open}: an empty or relative path, a bad busyTimeoutMs, Database, name`, () => {
+      for (const [what, options, message] of mistakes) {
+        assert.throws(
+          () => make(options as SqliteSessionStoreOptions),
+          (error: { name?: string; code?: string; message?: string }) => {
+            assert.equal(error.name, 'ClientSessionError', what);
+            assert.equal(error.code, 'INVALID_OPTION', what);
+            assert.match(error.message ?? '', /^electron-client-session: /, what);
+            assert.match(error.message ?? '', message, what);
+            return true;
+          },
+        );
+      }
+      assert.equal(existsSync(join(dir, 'refused')), false);
+      assert.equal(existsSync(relative), false);
+    });
+  }
 });
 
 test('a session on the electron-store store continues after a restart', () => {

@@ -6,6 +6,13 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { StorageMechanism } from '../shared/entity';
 import { ClientSessionError } from '../shared/errors';
 import type { SessionStore, StoredSession } from './SessionStore';
+import type {
+  SqliteDatabase,
+  SqliteDatabaseConstructor,
+  SqliteStatement,
+  SqliteTransaction,
+} from './SqliteDatabase';
+import { assertSqliteStoreOptions } from './sqliteStoreOptions';
 import { retryWhileBusy } from './retryWhileBusy';
 import { parseStoredSession } from './storedSession';
 import { WalCheckpointer } from './WalCheckpointer';
@@ -14,7 +21,10 @@ import { WalCheckpointer } from './WalCheckpointer';
 export const SQLITE_SCHEMA_VERSION = 1;
 
 export interface SqliteSessionStoreOptions {
-  /** Path of the database file. Its folder is created if missing. */
+  /**
+   * Absolute path of the database file; its folder is created if missing. A relative path is
+   * refused (`INVALID_OPTION`): it would depend on the working folder.
+   */
   readonly path: string;
   /**
    * Name of the session in the file. Several independent sessions may share one file under
@@ -23,7 +33,8 @@ export interface SqliteSessionStoreOptions {
    */
   readonly name?: string;
   /**
-   * Milliseconds to wait for another process holding the database lock before failing.
+   * Milliseconds to wait for another process holding the database lock before failing: a whole
+   * number from 0 to 2147483647.
    * @default 2000
    */
   readonly busyTimeoutMs?: number;
@@ -31,7 +42,7 @@ export interface SqliteSessionStoreOptions {
    * The better-sqlite3 `Database` class. Loaded with `require('better-sqlite3')` when not
    * given; pass it when a bundler needs to see the import.
    */
-  readonly Database?: typeof BetterSqlite3;
+  readonly Database?: SqliteDatabaseConstructor;
   /**
    * Run SQLite's WAL checkpoints in a worker thread, so that no commit of this thread copies the
    * WAL into the database (see {@link WalCheckpointer}). With `false`, SQLite runs them inside
@@ -47,7 +58,7 @@ const AUTOCHECKPOINT_PAGES = 1000;
 /** Above 1000 pages of 4 KiB plus their frame headers: a WAL restart never has to cut the file. */
 const JOURNAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
 
-type Statement = BetterSqlite3.Statement;
+type Statement = SqliteStatement;
 
 /**
  * Keeps sessions in a SQLite file through better-sqlite3, in WAL mode with
@@ -78,28 +89,20 @@ export class SqliteSessionStore implements SessionStore {
   readonly path: string;
   readonly name: string;
 
-  private readonly db: BetterSqlite3.Database;
+  private readonly db: SqliteDatabase;
   private readonly selectSession: Statement;
   private readonly upsertSession: Statement;
   private readonly removeSession: Statement;
   private readonly insertUserId: Statement;
   private readonly selectUserId: Statement;
-  private readonly runInTransaction: BetterSqlite3.Transaction<(fn: () => unknown) => unknown>;
+  private readonly runInTransaction: SqliteTransaction<[fn: () => unknown], unknown>;
   private readonly checkpointer: WalCheckpointer | undefined;
   /** Transactions under way: their writes count as one commit, when they end. */
   private depth = 0;
 
   constructor(options: SqliteSessionStoreOptions) {
-    if (options === null || typeof options !== 'object' || typeof options.path !== 'string') {
-      throw new ClientSessionError(
-        'INVALID_OPTION',
-        'new SqliteSessionStore(options) needs options.path, the database file',
-      );
-    }
+    assertSqliteStoreOptions(options, 'new SqliteSessionStore(options)');
     const name = options.name ?? 'default';
-    if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
-      throw new ClientSessionError('INVALID_OPTION', 'options.name must be a non-empty string');
-    }
     this.path = options.path;
     this.name = name;
 
@@ -146,22 +149,26 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   getSession(): StoredSession | undefined {
+    this.assertOpen('getSession');
     const data = this.selectSession.get(this.name) as string | undefined;
     if (data === undefined) return undefined;
     return parseStoredSession(JSON.parse(data), this.path);
   }
 
   setSession(session: StoredSession): void {
+    this.assertOpen('setSession');
     this.upsertSession.run(this.name, JSON.stringify(session));
     this.committed();
   }
 
   deleteSession(): void {
+    this.assertOpen('deleteSession');
     this.removeSession.run(this.name);
     this.committed();
   }
 
   transaction<T>(fn: () => T): T {
+    this.assertOpen('transaction');
     this.depth += 1;
     let result: T;
     try {
@@ -174,6 +181,7 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   claimUserId(candidate: string): string {
+    this.assertOpen('claimUserId');
     this.insertUserId.run(candidate);
     this.committed();
     return this.selectUserId.get() as string;
@@ -191,6 +199,14 @@ export class SqliteSessionStore implements SessionStore {
       // Even on a full disk, where the checkpoint fails: the connection must not leak.
       this.db.close();
     }
+  }
+
+  private assertOpen(method: string): void {
+    if (this.db.open) return;
+    throw new ClientSessionError(
+      'CLOSED',
+      `the SqliteSessionStore of ${this.path} is closed: ${method}() cannot be called after close()`,
+    );
   }
 
   /** A write ended, unless it is part of a transaction still under way. */
@@ -231,10 +247,12 @@ export class SqliteSessionStore implements SessionStore {
 }
 
 /** Loads better-sqlite3, or throws a `STORE_FAILED` error saying how to install it. */
-export function loadBetterSqlite3(): typeof BetterSqlite3 {
+export function loadBetterSqlite3(): SqliteDatabaseConstructor {
   try {
+    // Typed as the real class, so that the compiler checks that it fits the declared types.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('better-sqlite3') as typeof BetterSqlite3;
+    const Database = require('better-sqlite3') as typeof BetterSqlite3;
+    return Database;
   } catch (error) {
     throw new ClientSessionError(
       'STORE_FAILED',

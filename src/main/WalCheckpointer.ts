@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
-import type BetterSqlite3 from 'better-sqlite3';
+import type { SqliteDatabaseConstructor } from './SqliteDatabase';
 
 /** Commits of the writing connection between two checkpoints of the worker. */
 export const CHECKPOINT_EVERY_WRITES = 128;
@@ -84,7 +84,7 @@ export interface WalCheckpointerOptions {
   /** The database file, already in WAL mode. */
   readonly path: string;
   /** The better-sqlite3 class the writing connection uses; the worker loads the same module. */
-  readonly Database: typeof BetterSqlite3;
+  readonly Database: SqliteDatabaseConstructor;
   /** Milliseconds the worker's connection waits for a lock. @default 2000 */
   readonly busyTimeoutMs?: number;
   /** Commits between two checkpoints. @default {@link CHECKPOINT_EVERY_WRITES} */
@@ -226,7 +226,7 @@ export class WalCheckpointer {
 }
 
 /** The file of the module whose export is `Database`, else better-sqlite3 as resolved from here. */
-function locateModule(Database: typeof BetterSqlite3): string | undefined {
+function locateModule(Database: SqliteDatabaseConstructor): string | undefined {
   try {
     const localRequire = createRequire(__filename);
     for (const loaded of Object.values(localRequire.cache)) {

@@ -8,6 +8,13 @@ export type { SessionStore, StoredSession } from './SessionStore';
 export { MemorySessionStore } from './MemorySessionStore';
 export { SqliteSessionStore, SQLITE_SCHEMA_VERSION } from './SqliteSessionStore';
 export type { SqliteSessionStoreOptions } from './SqliteSessionStore';
+export type {
+  SqliteDatabase,
+  SqliteDatabaseConstructor,
+  SqliteOpenOptions,
+  SqliteStatement,
+  SqliteTransaction,
+} from './SqliteDatabase';
 export { openSqliteStore } from './openSqliteStore';
 export type { OpenSqliteStoreOptions } from './openSqliteStore';
 export { ResilientStore, describeStoreError } from './ResilientStore';
