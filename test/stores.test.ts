@@ -145,7 +145,7 @@ describe('SqliteSessionStore', () => {
   });
 });
 
-describe('options of a SQLite store: a mistake throws INVALID_OPTION before the disk is touched', () => {
+describe('SQLite store options: a mistake throws INVALID_OPTION before the disk is touched', () => {
   const path = join(dir, 'refused', 'client-session.sqlite');
   const relative = 'ecs-relative-client-session.sqlite';
   const mistakes: [string, Partial<SqliteSessionStoreOptions>, RegExp][] = [

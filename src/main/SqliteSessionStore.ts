@@ -205,7 +205,8 @@ export class SqliteSessionStore implements SessionStore {
     if (this.db.open) return;
     throw new ClientSessionError(
       'CLOSED',
-      `the SqliteSessionStore of ${this.path} is closed: ${method}() cannot be called after close()`,
+      `the SqliteSessionStore of ${this.path} is closed: ${method}() cannot be called ` +
+        'after close()',
     );
   }
 

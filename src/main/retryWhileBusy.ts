@@ -10,7 +10,8 @@ const MAX_PAUSE_MS = 20;
  * deadlock: a connection holding a read lock that asks for the write lock gets `SQLITE_BUSY` at
  * once if another connection holds or wants it. `PRAGMA journal_mode = WAL` on a new file does
  * exactly that (it reads the header, then writes it), so processes opening a new store at the
- * same moment failed here within 0.2 ms: 2 to 4 opens in 100 when 6 or 8 processes started together.
+ * same moment failed here within 0.2 ms: 2 to 4 opens in 100 when 6 or 8 processes started
+ * together.
  * Pauses between tries grow from 1 ms to 20 ms, each shortened at random so that the processes
  * do not meet again.
  */

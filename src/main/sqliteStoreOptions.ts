@@ -7,8 +7,9 @@ import type { SqliteSessionStoreOptions } from './SqliteSessionStore';
 const MAX_BUSY_TIMEOUT_MS = 2 ** 31 - 1;
 
 /**
- * Throws an `INVALID_OPTION` error naming the first option of a SQLite store that cannot be used,
- * before anything touches the disk. `caller` names the call, as in `new SqliteSessionStore(options)`.
+ * Throws an `INVALID_OPTION` error naming the first option of a SQLite store that cannot be
+ * used, before anything touches the disk. `caller` names the call, as in
+ * `new SqliteSessionStore(options)`.
  *
  * @remarks
  * The path must be absolute, as `createClientSession` requires: a relative one would be resolved
