@@ -337,18 +337,33 @@ function readOnlyCase(): void {
   }
   const trials = 5;
   let failures = 0;
+  const problems: string[] = [];
   for (let trial = 0; trial < trials; trial++) {
     const fs = new Tmpfs(join(folder(), 'ro'), 1024);
     try {
       const path = join(fs.dir, 'client-session.sqlite');
       writeHealthyStore(path);
+      const stored = new Database(path, { readonly: true });
+      const before = JSON.parse(
+        stored.prepare('SELECT data FROM sessions').pluck().get() as string,
+      ) as { userId: string; sessionIndex: number; sessionId: string };
+      stored.close();
       fs.readOnly();
       const logger = recordingLogger();
       const store = openSqliteStore({ path, logger });
       const session = new ClientSession({ store, logger });
       const entity = session.stamp(eventId(), Date.now());
       session.close();
-      if (entity.storageMechanism !== 'LOCAL_STORAGE' || logger.count('warn') !== 1) failures++;
+      const continued =
+        entity.userId === before.userId &&
+        entity.sessionIndex === before.sessionIndex + 1 &&
+        entity.previousSessionId === before.sessionId;
+      if (entity.storageMechanism !== 'LOCAL_STORAGE' || logger.count('warn') !== 1 || !continued) {
+        failures++;
+        problems.push(
+          `${entity.storageMechanism}, ${logger.count('warn')} warnings: ${JSON.stringify(entity)}`,
+        );
+      }
     } finally {
       fs.unmount();
     }
@@ -357,8 +372,10 @@ function readOnlyCase(): void {
     name: 'read-only folder at start-up',
     trials,
     failures,
-    lost: 'every session of that run (memory only); the store is left as it was',
-    problems: [],
+    lost:
+      'what that run tracked (memory only); it kept the userId and began the session after the ' +
+      'stored one; the store is left as it was',
+    problems,
   });
 }
 

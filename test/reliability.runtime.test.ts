@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import {
-  statSync,
   chmodSync,
   chownSync,
   closeSync,
@@ -11,7 +10,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 
 import Database from 'better-sqlite3';
@@ -22,7 +21,14 @@ import { ResilientStore } from '../src/main/ResilientStore';
 import { openSqliteStore } from '../src/main/openSqliteStore';
 import { FakeClock } from './support/clock';
 import { eventId } from './support/ids';
-import { LockHolder, Tmpfs, canMount, recordingLogger } from './support/reliability';
+import {
+  LockHolder,
+  NOBODY,
+  Tmpfs,
+  canMount,
+  cannotRunAsNobody,
+  recordingLogger,
+} from './support/reliability';
 import type { StamperConfig } from './support/stamperProtocol';
 import { runLinedUp } from './support/stampers';
 import { assertValidClientSession } from './support/schemas';
@@ -160,17 +166,12 @@ describe('another process holds the database lock past the wait (SPEC 6)', () =>
 describe(
   'a folder made read-only while running',
   {
-    skip:
-      process.getuid?.() !== 0
-        ? 'needs root, to run a process as another user'
-        : !othersCanReach(join(__dirname, '..', 'node_modules')) &&
-          'the checkout is in a folder other users cannot enter (such as one made by mktemp -d), ' +
-            'so the process running as nobody could not load the package',
+    skip: cannotRunAsNobody(),
   },
   () => {
     test('changes nothing while the store is open, nor at the next start', async () => {
       // Root ignores permissions: the process runs as `nobody`, in a folder it owns.
-      const nobody = 65534;
+      const nobody = NOBODY;
       chmodSync(root, 0o755);
       const dir = join(root, 'read-only-while-running');
       mkdirSync(dir);
@@ -264,7 +265,7 @@ describe('ResilientStore around any store', () => {
       last = session.stamp(eventId(), clock.time);
     }
     assert.equal(logger.count('warn'), 1);
-    assert.match(logger.lines[0]?.message ?? '', /check that its folder is writable/);
+    assert.match(logger.lines[0]?.message ?? '', /check that its file and its folder are writable/);
     assert.equal(last.userId, first.userId);
     assert.equal(last.sessionIndex, first.sessionIndex + 1);
     assert.equal(last.eventIndex, 1000);
@@ -295,9 +296,3 @@ describe('ResilientStore around any store', () => {
 });
 
 /** Whether every folder from the root down to `path` lets other users through. */
-function othersCanReach(path: string): boolean {
-  for (let dir = path; ; dir = dirname(dir)) {
-    if ((statSync(dir).mode & 0o001) === 0) return false;
-    if (dirname(dir) === dir) return true;
-  }
-}

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import {
+  chmodSync,
+  chownSync,
   copyFileSync,
   existsSync,
   mkdirSync,
@@ -16,12 +18,23 @@ import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 
 import { ClientSession, SqliteSessionStore } from '../src/main';
+import type { ClientSessionEntity } from '../src/main';
 import { openSqliteStore } from '../src/main/openSqliteStore';
 import type { ResilientStore } from '../src/main/ResilientStore';
 import { FakeClock } from './support/clock';
 import { eventId } from './support/ids';
-import { Tmpfs, canMount, recordingLogger } from './support/reliability';
+import {
+  LockHolder,
+  NOBODY,
+  Tmpfs,
+  canMount,
+  cannotRunAsNobody,
+  recordingLogger,
+} from './support/reliability';
 import type { RecordingLogger } from './support/reliability';
+import type { StamperConfig } from './support/stamperProtocol';
+import { runStamper } from './support/stampers';
+import type { ChildRun } from './support/stampers';
 import { assertValidClientSession } from './support/schemas';
 import { tempDir } from './support/tmp';
 
@@ -46,8 +59,8 @@ function writeHealthyStore(path: string) {
 }
 
 /** Opens the store as an app start would, stamps at once, and closes. */
-function start(path: string, logger: RecordingLogger, time = clock()) {
-  const store = openSqliteStore({ path, logger, clock: time.now });
+function start(path: string, logger: RecordingLogger, time = clock(), busyTimeoutMs?: number) {
+  const store = openSqliteStore({ path, logger, clock: time.now, busyTimeoutMs });
   const session = new ClientSession({ store, clock: time.now, logger });
   const entity = session.stamp(eventId(), time.time);
   const durable = store.durable;
@@ -285,24 +298,147 @@ describe('file permissions', () => {
   });
 });
 
+/**
+ * SPEC 2 and 6 for a store that cannot be opened but can be read: the run in memory keeps the
+ * stored userId and starts the session after the stored one (never continuing the stored session,
+ * whose later indexes a start from the file would hand out again).
+ */
+function assertContinuesInMemory(entity: ClientSessionEntity, stored: ClientSessionEntity): void {
+  assertValidClientSession(entity);
+  assert.equal(entity.storageMechanism, 'LOCAL_STORAGE');
+  assert.equal(entity.userId, stored.userId);
+  assert.equal(entity.sessionIndex, stored.sessionIndex + 1);
+  assert.equal(entity.previousSessionId, stored.sessionId);
+  assert.notEqual(entity.sessionId, stored.sessionId);
+  assert.equal(entity.eventIndex, 1);
+}
+
+describe('a store locked past the wait at start-up (SPEC 6)', () => {
+  test('the run in memory keeps the userId and counts sessions on; the next start is clean', async () => {
+    const dir = folder();
+    const path = join(dir, 'client-session.sqlite');
+    const stored = writeHealthyStore(path);
+    // Exclusive locking mode: no other connection may even read the file while it is held.
+    const holder = await LockHolder.hold(path, true);
+    const logger = recordingLogger();
+    let locked: ReturnType<typeof start>;
+    try {
+      locked = start(path, logger, new FakeClock(Date.now() + 1000), 50);
+    } finally {
+      await holder.release();
+    }
+    assertContinuesInMemory(locked.entity, stored);
+    assert.equal(locked.durable, false);
+    assert.equal(logger.count('warn'), 1, JSON.stringify(logger.lines));
+    const warning = logger.lines[0]?.message ?? '';
+    assert.match(warning, /another process held the database lock past the wait/);
+    assert.match(warning, /with the same user id, and the first event starts the next session/);
+
+    const next = start(path, recordingLogger(), new FakeClock(Date.now() + 2000));
+    assert.equal(next.entity.storageMechanism, 'SQLITE');
+    assert.equal(next.entity.userId, stored.userId);
+    const pairs = [stored, locked.entity, next.entity].map((e) => `${e.sessionId}#${e.eventIndex}`);
+    assert.equal(new Set(pairs).size, 3);
+  });
+});
+
 describe('a read-only folder at start-up', { skip: !canMount() && 'needs mount (root)' }, () => {
   test('tracks in memory after one warning, moves nothing, and says so again next start', () => {
     const fs = new Tmpfs(join(folder(), 'ro'), 1024);
     after(() => fs.unmount());
     const path = join(fs.dir, 'client-session.sqlite');
-    writeHealthyStore(path);
+    const stored = writeHealthyStore(path);
     const files = readdirSync(fs.dir);
     fs.readOnly();
 
     for (let run = 0; run < 2; run++) {
       const logger = recordingLogger();
       const { entity, durable } = start(path, logger);
-      assertValidClientSession(entity);
-      assert.equal(entity.storageMechanism, 'LOCAL_STORAGE');
+      assertContinuesInMemory(entity, stored);
       assert.equal(durable, false);
       assert.equal(logger.count('warn'), 1);
-      assert.match(logger.lines[0]?.message ?? '', /check that its folder is writable/);
+      assert.match(logger.lines[0]?.message ?? '', /the file system holding .* is read-only/);
       assert.deepEqual(readdirSync(fs.dir), files);
     }
   });
 });
+
+/** Runs a stamper as `nobody` on `path` until it has stamped for a moment; returns its run. */
+async function stampAsNobody(path: string, out: string): Promise<ChildRun> {
+  writeFileSync(out, '');
+  chownSync(out, NOBODY, NOBODY);
+  const config: StamperConfig = {
+    path,
+    out,
+    seed: 1,
+    mix: 'stamps',
+    maxPauseMs: 2,
+    durationMs: 150,
+    uid: NOBODY,
+    continueSessionOnRestart: true,
+    isBackground: false,
+    foregroundTimeout: 1800,
+    backgroundTimeout: 1800,
+  };
+  const run = await runStamper(config);
+  assert.equal(run.code, 0, run.stderr);
+  return run;
+}
+
+const entitiesOf = (run: ChildRun): ClientSessionEntity[] =>
+  run.lines.flatMap((line) => (line.k === 'e' ? [line.e] : []));
+
+describe(
+  'an app running as a user who may not write the store (SPEC 2, 6)',
+  { skip: cannotRunAsNobody() },
+  () => {
+    // Root ignores permissions: the stamper runs as `nobody`, in a folder it owns.
+    const ownFolder = (): string => {
+      chmodSync(root, 0o755);
+      const dir = folder();
+      chownSync(dir, NOBODY, NOBODY);
+      return dir;
+    };
+
+    test('its folder turned read-only between two starts: same userId, the next session', async () => {
+      const dir = ownFolder();
+      const path = join(dir, 'client-session.sqlite');
+      const first = entitiesOf(await stampAsNobody(path, join(root, 'nobody-folder-1.jsonl')));
+      // Closed cleanly: no -wal or -shm left, and the folder no longer lets SQLite create them.
+      chmodSync(dir, 0o555);
+      const second = await stampAsNobody(path, join(root, 'nobody-folder-2.jsonl'));
+
+      const last = first.at(-1) as ClientSessionEntity;
+      const during = entitiesOf(second);
+      assert.ok(during.length > 0);
+      assertContinuesInMemory(during[0] as ClientSessionEntity, last);
+      assert.ok(
+        during.every((e) => e.userId === last.userId && e.sessionIndex === last.sessionIndex + 1),
+      );
+      const warnings = second.stderr.trim().split('\n');
+      assert.equal(warnings.length, 1, second.stderr);
+      assert.match(
+        warnings[0] ?? '',
+        new RegExp(`its folder ${dir} is not writable for this user`),
+      );
+      assert.doesNotMatch(warnings[0] ?? '', /the file .* is read-only/);
+    });
+
+    test('the store file made read-only (0400) in a writable folder: the warning names the file', async () => {
+      const dir = ownFolder();
+      const path = join(dir, 'client-session.sqlite');
+      const first = entitiesOf(await stampAsNobody(path, join(root, 'nobody-file-1.jsonl')));
+      chmodSync(path, 0o400);
+      const second = await stampAsNobody(path, join(root, 'nobody-file-2.jsonl'));
+
+      const last = first.at(-1) as ClientSessionEntity;
+      const during = entitiesOf(second);
+      assert.ok(during.length > 0);
+      assertContinuesInMemory(during[0] as ClientSessionEntity, last);
+      const warnings = second.stderr.trim().split('\n');
+      assert.equal(warnings.length, 1, second.stderr);
+      assert.match(warnings[0] ?? '', new RegExp(`the file ${path} is read-only for this user`));
+      assert.doesNotMatch(warnings[0] ?? '', /folder/);
+    });
+  },
+);

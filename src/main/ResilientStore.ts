@@ -2,6 +2,7 @@ import type { StorageMechanism } from '../shared/entity';
 import { ClientSessionError } from '../shared/errors';
 import { createConsoleLogger } from '../shared/logger';
 import type { Logger } from '../shared/logger';
+import { describeStoreError } from './describeStoreError';
 import { MemorySessionStore } from './MemorySessionStore';
 import type { SessionStore, StoredSession } from './SessionStore';
 
@@ -78,11 +79,28 @@ export class ResilientStore implements SessionStore {
   /**
    * A store that is in memory from the start, because the real one could not be opened; it
    * never tries again. The caller has already said why.
+   *
+   * `options.seed` is what could still be read from the store. Its user id is kept, and its
+   * session continues as a new session at the first event (`sessionIndex` + 1,
+   * `previousSessionId` the stored one): continuing the stored session itself would hand out
+   * event indexes from memory that a later start from the file would hand out again.
    */
-  static inMemory(failure: unknown, options: { readonly logger?: Logger } = {}): ResilientStore {
-    const store = new ResilientStore({ store: new MemorySessionStore(), ...options });
+  static inMemory(
+    failure: unknown,
+    options: {
+      readonly logger?: Logger;
+      readonly seed?: { readonly userId?: string; readonly session?: StoredSession };
+    } = {},
+  ): ResilientStore {
+    const { seed, ...rest } = options;
+    const store = new ResilientStore({ store: new MemorySessionStore(), ...rest });
     store.inner = undefined;
     store.memory = new MemorySessionStore();
+    const userId = seed?.userId ?? seed?.session?.userId;
+    if (userId !== undefined) store.memory.claimUserId(userId);
+    if (seed?.session !== undefined) {
+      store.memory.setSession({ ...seed.session, newSessionDue: true });
+    }
     store.failureCause = failure;
     store.warned = true;
     return store;
@@ -232,9 +250,9 @@ export class ResilientStore implements SessionStore {
     this.nextTryAt = this.clock() + this.waitMs;
 
     const message =
-      `the session store failed: ${describeStoreError(error)}. Tracking goes on in memory; ` +
-      'sessions are not kept across a restart until the store works again. It is tried again ' +
-      `in ${formatWait(this.waitMs)}, then less often`;
+      `the session store failed: ${describeStoreError(error, pathOf(this.inner))}. ` +
+      'Tracking goes on in memory; sessions are not kept across a restart until the store ' +
+      `works again. It is tried again in ${formatWait(this.waitMs)}, then less often`;
     if (this.warned) {
       this.logger.info(message, error);
     } else {
@@ -260,32 +278,6 @@ export class ResilientStore implements SessionStore {
   }
 }
 
-/** Error codes (SQLite's and the file system's) and what they mean for the user. */
-const HINTS: ReadonlyArray<readonly [RegExp, string]> = [
-  [/^(SQLITE_FULL|ENOSPC|EDQUOT)/, 'the disk is full; free some space'],
-  [
-    /^(SQLITE_READONLY|SQLITE_CANTOPEN|SQLITE_PERM|EROFS|EACCES|EPERM)/,
-    'the store cannot be written; check that its folder is writable',
-  ],
-  [/^(SQLITE_BUSY|SQLITE_LOCKED)/, 'another process held the database lock past the wait'],
-  [/^(SQLITE_CORRUPT|SQLITE_NOTADB)/, 'the database file is damaged'],
-  [/^SQLITE_IOERR/, 'the disk reported an I/O error'],
-];
-
-/** What went wrong and what to do about it, in a few words, from a store's error. */
-export function describeStoreError(error: unknown): string {
-  const code = errorCode(error);
-  const hint = HINTS.find(([pattern]) => pattern.test(code))?.[1];
-  const message = error instanceof Error ? error.message : String(error);
-  const detail = code === '' || message.startsWith(code) ? message : `${code}: ${message}`;
-  return hint === undefined ? detail : `${hint} (${detail})`;
-}
-
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : '';
-}
-
 function formatWait(ms: number): string {
   if (!Number.isFinite(ms)) return 'never';
   return ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
@@ -300,6 +292,12 @@ function waitOption(name: string, value: number | undefined, fallback: number): 
     );
   }
   return value;
+}
+
+/** The file of a store that names one (as {@link SqliteSessionStore} does), for messages. */
+function pathOf(store: SessionStore | undefined): string | undefined {
+  const path = (store as { path?: unknown } | undefined)?.path;
+  return typeof path === 'string' ? path : undefined;
 }
 
 function isStore(value: unknown): value is SessionStore {

@@ -17,7 +17,8 @@ export type {
 } from './SqliteDatabase';
 export { openSqliteStore } from './openSqliteStore';
 export type { OpenSqliteStoreOptions } from './openSqliteStore';
-export { ResilientStore, describeStoreError } from './ResilientStore';
+export { ResilientStore } from './ResilientStore';
+export { describeStoreError } from './describeStoreError';
 export type { ResilientStoreOptions } from './ResilientStore';
 export { ElectronStoreSessionStore } from './ElectronStoreSessionStore';
 export type { ElectronStoreSessionStoreOptions, KeyValueStore } from './ElectronStoreSessionStore';

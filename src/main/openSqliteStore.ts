@@ -3,11 +3,13 @@ import { existsSync, renameSync, statSync } from 'node:fs';
 import { ClientSessionError } from '../shared/errors';
 import { createConsoleLogger } from '../shared/logger';
 import type { Logger } from '../shared/logger';
-import { ResilientStore, describeStoreError } from './ResilientStore';
+import { describeStoreError } from './describeStoreError';
+import { ResilientStore } from './ResilientStore';
 import { SQLITE_SCHEMA_VERSION, SqliteSessionStore, loadBetterSqlite3 } from './SqliteSessionStore';
 import type { SqliteSessionStoreOptions } from './SqliteSessionStore';
 import type { SqliteDatabase, SqliteDatabaseConstructor } from './SqliteDatabase';
 import { assertSqliteStoreOptions } from './sqliteStoreOptions';
+import { readStoreReadOnly } from './readStoreReadOnly';
 import { parseStoredSession } from './storedSession';
 
 export interface OpenSqliteStoreOptions extends SqliteSessionStoreOptions {
@@ -41,7 +43,9 @@ interface Unusable {
  *   and `-journal` to `<path>.corrupt-<UTC time>` (or `.newer-…`), never deleted, and a fresh
  *   store is created: one warning. The next start finds a healthy store.
  * - A store that cannot be opened for another reason (read-only folder, full disk, a lock held
- *   past `busyTimeoutMs`) is left as it is; this run tracks in memory: one warning.
+ *   past `busyTimeoutMs`) is left as it is; this run tracks in memory: one warning. What the file
+ *   holds is read without writing (see {@link readStoreReadOnly}), so that the run keeps the
+ *   user id and counts sessions on from the stored one.
  * - better-sqlite3 cannot be loaded (not installed, or built for another Node.js or Electron):
  *   one error saying what to run; this run tracks in memory and never tries again.
  *
@@ -69,7 +73,7 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): ResilientStore
 
   let unusable: Unusable | undefined;
   try {
-    unusable = inspect(path, Database, options.name ?? 'default');
+    unusable = inspect(path, Database, options.name ?? 'default', options.busyTimeoutMs ?? 2000);
   } catch (error) {
     logger.error(cannotLoad(error), error);
     return inMemory(error);
@@ -83,7 +87,7 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): ResilientStore
       } catch (error) {
         logger.warn(
           `${path} ${unusable.detail}, and it could not be moved aside ` +
-            `(${describeStoreError(error)}). Tracking goes on in memory for this run`,
+            `(${describeStoreError(error, path)}). Tracking goes on in memory for this run`,
           error,
         );
         return inMemory(error);
@@ -113,16 +117,30 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): ResilientStore
         unusable = { kind, detail: `cannot be used (${describeStoreError(error)})` };
         continue;
       }
-      const what =
-        keptAs === undefined
-          ? `the session store ${path} cannot be opened`
-          : `${path} ${unusable?.detail}; it was kept as ${keptAs}, but a fresh store cannot be made`;
+      if (keptAs !== undefined) {
+        logger.warn(
+          `${path} ${unusable?.detail}; it was kept as ${keptAs}, but a fresh store cannot ` +
+            `be made: ${describeStoreError(error, path)}. Tracking goes on in memory for this ` +
+            'run; the store is opened again at the next start',
+          error,
+        );
+        return inMemory(error);
+      }
+      // The file is healthy but cannot be written: what it holds keeps this run the same user's.
+      const seed = readStoreReadOnly(path, Database, options.name ?? 'default');
+      const kept =
+        seed?.session !== undefined
+          ? ', with the same user id, and the first event starts the next session'
+          : seed?.userId !== undefined
+            ? ', with the same user id'
+            : '';
       logger.warn(
-        `${what}: ${describeStoreError(error)}. Tracking goes on in memory for this run; ` +
-          'the store is opened again at the next start',
+        `the session store ${path} cannot be opened: ${describeStoreError(error, path)}. ` +
+          `Tracking goes on in memory for this run${kept}; the store is opened again at the ` +
+          'next start',
         error,
       );
-      return inMemory(error);
+      return ResilientStore.inMemory(error, { logger, seed });
     }
   }
 }
@@ -136,6 +154,7 @@ function inspect(
   path: string,
   Database: SqliteDatabaseConstructor,
   name: string,
+  busyTimeoutMs: number,
 ): Unusable | undefined {
   const stat = statOrUndefined(path);
   if (stat === undefined) {
@@ -149,7 +168,7 @@ function inspect(
 
   let db: SqliteDatabase;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    db = new Database(path, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
   } catch (error) {
     if (isLoadFailure(error)) throw error;
     return unusableOf(error);

@@ -3,9 +3,9 @@
 // the database lock.
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import type { Logger } from '../../src/shared/logger';
 
@@ -30,6 +30,28 @@ export function recordingLogger(): RecordingLogger {
     info: at('info'),
     debug: at('debug'),
   };
+}
+
+/** The user id of `nobody`, which tests run processes as to meet real permissions. */
+export const NOBODY = 65534;
+
+/** Why a process cannot be run as `nobody` here (for a test's `skip`), or `false`. */
+export function cannotRunAsNobody(): string | false {
+  if (process.getuid?.() !== 0) return 'needs root, to run a process as another user';
+  if (!othersCanReach(join(__dirname, '..', '..', 'node_modules'))) {
+    return (
+      'the checkout is in a folder other users cannot enter (such as one made by mktemp -d), ' +
+      'so the process running as nobody could not load the package'
+    );
+  }
+  return false;
+}
+
+function othersCanReach(path: string): boolean {
+  for (let dir = path; ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return false;
+    if (dirname(dir) === dir) return true;
+  }
 }
 
 let mountAllowed: boolean | undefined;
@@ -79,7 +101,9 @@ export class Tmpfs {
 
 /**
  * Another process holding the database's write lock (`BEGIN EXCLUSIVE`) until released, as a
- * stuck second copy of the app or a database browser would.
+ * stuck second copy of the app or a database browser would. With `exclusiveMode` it also sets
+ * `PRAGMA locking_mode = EXCLUSIVE`: then no other connection can even read the file, and a start
+ * cannot open the store at all.
  */
 export class LockHolder {
   private readonly child: ChildProcess;
@@ -88,16 +112,18 @@ export class LockHolder {
     this.child = child;
   }
 
-  static async hold(path: string): Promise<LockHolder> {
+  static async hold(path: string, exclusiveMode = false): Promise<LockHolder> {
     const script = `
       const Database = require('better-sqlite3');
       const db = new Database(process.argv[1], { timeout: 5000 });
+      if (process.argv[2] === 'exclusive') db.pragma('locking_mode = EXCLUSIVE');
       db.exec('BEGIN EXCLUSIVE');
       db.prepare('SELECT count(*) FROM sessions').get();
       process.stdout.write('locked\\n');
       process.stdin.on('data', () => { db.exec('COMMIT'); db.close(); process.exit(0); });
     `;
-    const child = spawn(process.execPath, ['-e', script, path], {
+    const mode = exclusiveMode ? 'exclusive' : 'normal';
+    const child = spawn(process.execPath, ['-e', script, path, mode], {
       cwd: process.cwd(),
       stdio: ['pipe', 'pipe', 'inherit'],
     });

@@ -1,0 +1,67 @@
+import { accessSync, constants, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Codes (SQLite's and the file system's) meaning a file or folder of the store refused a write. */
+const CANNOT_WRITE = /^(SQLITE_READONLY|SQLITE_CANTOPEN|SQLITE_PERM|EROFS|EACCES|EPERM)/;
+
+/** Error codes and what they mean for the user. */
+const HINTS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^(SQLITE_FULL|ENOSPC|EDQUOT)/, 'the disk is full; free some space'],
+  [/^(SQLITE_BUSY|SQLITE_LOCKED)/, 'another process held the database lock past the wait'],
+  [/^(SQLITE_CORRUPT|SQLITE_NOTADB)/, 'the database file is damaged'],
+  [/^SQLITE_IOERR/, 'the disk reported an I/O error'],
+];
+
+/**
+ * What went wrong and what to do about it, in a few words, from a store's error. Given the
+ * store's file, a refused write names what refused it (the file, its `-wal` or `-shm`, or its
+ * folder), as checked at the time of the call.
+ */
+export function describeStoreError(error: unknown, path?: string): string {
+  const code = errorCode(error);
+  const hint = CANNOT_WRITE.test(code)
+    ? cannotWrite(path)
+    : HINTS.find(([pattern]) => pattern.test(code))?.[1];
+  const message = error instanceof Error ? error.message : String(error);
+  const detail = code === '' || message.startsWith(code) ? message : `${code}: ${message}`;
+  return hint === undefined ? detail : `${hint} (${detail})`;
+}
+
+function cannotWrite(path: string | undefined): string {
+  const fallback = 'the store cannot be written; check that its file and its folder are writable';
+  if (path === undefined) return fallback;
+
+  const problems: string[] = [];
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (!existsSync(file)) continue;
+    const refusal = refusalOf(file);
+    if (refusal === 'EROFS') {
+      return `the file system holding ${path} is read-only; the store needs it writable`;
+    }
+    if (refusal !== undefined) problems.push(`the file ${file} is read-only for this user`);
+  }
+  const folder = dirname(path);
+  const refusal = refusalOf(folder);
+  if (refusal === 'EROFS') {
+    return `the file system holding ${path} is read-only; the store needs it writable`;
+  }
+  if (refusal !== undefined) problems.push(`its folder ${folder} is not writable for this user`);
+  if (problems.length === 0) return fallback;
+  return `${problems.join(', and ')}; make ${problems.length > 1 ? 'them' : 'it'} writable`;
+}
+
+/** The code of the error refusing this process write access to `path`, if any. */
+function refusalOf(path: string): string | undefined {
+  try {
+    accessSync(path, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    const code = errorCode(error);
+    return code === 'ENOENT' ? undefined : code || 'EACCES';
+  }
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
+}
