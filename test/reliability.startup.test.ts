@@ -363,6 +363,25 @@ describe('a read-only folder at start-up', { skip: !canMount() && 'needs mount (
   });
 });
 
+describe('a full disk at start-up', { skip: !canMount() && 'needs mount (root)' }, () => {
+  test('tracks in memory with the same userId after one warning that says the disk is full', () => {
+    const fs = new Tmpfs(join(folder(), 'full'), 256);
+    after(() => fs.unmount());
+    const path = join(fs.dir, 'client-session.sqlite');
+    const stored = writeHealthyStore(path);
+    assert.throws(() => writeFileSync(join(fs.dir, 'filler'), Buffer.alloc(1024 * 1024)), {
+      code: 'ENOSPC',
+    });
+
+    const logger = recordingLogger();
+    const { entity, durable } = start(path, logger);
+    assertContinuesInMemory(entity, stored);
+    assert.equal(durable, false);
+    assert.equal(logger.count('warn'), 1);
+    assert.match(logger.lines[0]?.message ?? '', /cannot be opened: the disk is full/);
+  });
+});
+
 /** Runs a stamper as `nobody` on `path` until it has stamped for a moment; returns its run. */
 async function stampAsNobody(path: string, out: string): Promise<ChildRun> {
   writeFileSync(out, '');
