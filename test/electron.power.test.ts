@@ -74,6 +74,33 @@ describe('power and presence events (SPEC 4)', () => {
     assert.deepEqual(transitions, ['background', 'foreground', 'background']);
   });
 
+  test('an unlock arriving late after the focus that ended the lock does not hide the next lock', async () => {
+    const { electron, windows, timers, transitions } = await startApp({ main: { focused: true } });
+    electron.powerMonitor.fire('lock-screen');
+    windows.main!.fire('blur', { focused: false });
+    windows.main!.fire('focus', { focused: true });
+    // The unlock the focus already accounted for, past the 5 s a pair's halves are matched in.
+    timers.advance(6000);
+    electron.powerMonitor.fire('unlock-screen');
+    timers.advance(1000);
+    electron.powerMonitor.fire('lock-screen');
+    timers.advance(60_000);
+    assert.deepEqual(transitions, ['background', 'foreground', 'background']);
+  });
+
+  test('a late unlock delivered twice after the focus does not hide the next lock either', async () => {
+    const { electron, windows, timers, transitions } = await startApp({ main: { focused: true } });
+    electron.powerMonitor.fire('lock-screen');
+    windows.main!.fire('focus', { focused: true });
+    timers.advance(6000);
+    electron.powerMonitor.fire('unlock-screen');
+    timers.advance(1000);
+    electron.powerMonitor.fire('unlock-screen');
+    timers.advance(1000);
+    electron.powerMonitor.fire('lock-screen');
+    assert.deepEqual(transitions, ['background', 'foreground', 'background']);
+  });
+
   test('a suspend with no resume while the process keeps running is undone', async () => {
     // Electron has emitted `suspend` with no sleep (for example when a game exits on Windows).
     const { electron, timers, transitions } = await startApp({ main: { focused: true } });

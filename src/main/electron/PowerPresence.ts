@@ -42,6 +42,11 @@ export class PowerPresence {
   private readonly backAt = new Map<Pair, number>();
   /** Pairs that came back with no "away" before: their "away" half may still arrive, late. */
   private readonly earlyBackAt = new Map<Pair, number>();
+  /**
+   * Pairs whose "away" half a focus ended: their "back" half is still due and, however late,
+   * says nothing new. Taken for an early "back" instead, it would swallow the next real "away".
+   */
+  private readonly endedByFocus = new Set<Pair>();
   private suspendTimer: unknown = undefined;
 
   constructor(options: PowerPresenceOptions) {
@@ -66,7 +71,10 @@ export class PowerPresence {
    */
   present(): void {
     const now = this.options.clock();
-    for (const pair of this.away) this.backAt.set(pair, now);
+    for (const pair of this.away) {
+      this.backAt.set(pair, now);
+      this.endedByFocus.add(pair);
+    }
     this.away.clear();
     this.cancelSuspendTimer();
   }
@@ -86,6 +94,7 @@ export class PowerPresence {
 
     if (away) {
       if (this.away.has(pair)) return;
+      this.endedByFocus.delete(pair);
       const early = this.earlyBackAt.get(pair);
       this.earlyBackAt.delete(pair);
       if (early !== undefined && now - early <= toleranceMs) {
@@ -98,6 +107,11 @@ export class PowerPresence {
       return;
     }
 
+    if (this.endedByFocus.delete(pair)) {
+      // Kept so that a duplicate of this late "back" is recognised as one too.
+      this.backAt.set(pair, now);
+      return;
+    }
     if (this.away.delete(pair)) {
       if (pair === 'sleep') this.cancelSuspendTimer();
     } else {
