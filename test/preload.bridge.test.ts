@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
+import { registerClientSessionIpc } from '../src/main/ipc/registerClientSessionIpc';
 import { exposeClientSession } from '../src/preload/exposeClientSession';
 import { getClientSession } from '../src/renderer/getClientSession';
 import { createConsoleLogger } from '../src/shared/logger';
@@ -10,7 +11,7 @@ import type { SessionSnapshot } from '../src/shared/entity';
 import { CHANNELS, DEFAULT_BRIDGE_NAME } from '../src/shared/ipc';
 import type { ClientSessionBridge, IpcError } from '../src/shared/ipc';
 import { APP_PAGE, FakeApp, preloadElectron, recordingLogger, startMain } from './support/fakeIpc';
-import type { FakePage } from './support/fakeIpc';
+import type { FakePage, MainSide } from './support/fakeIpc';
 import { eventId } from './support/ids';
 
 const quiet = createConsoleLogger('silent');
@@ -205,18 +206,71 @@ describe('subscribe', () => {
     assert.deepEqual(page.ipcRenderer.sent, [CHANNELS.subscribe, CHANNELS.unsubscribe]);
   });
 
-  test('several listeners share one subscription in main; the last unsubscribe ends it', async () => {
+  test('every subscribe asks main, which holds the page once; the last unsubscribe ends it', async () => {
     const main = startMain();
     const page = main.app.openWindow(APP_PAGE);
     const { bridge } = preload(page);
-    const listener = () => {};
-    const stopA = bridge.subscribe(listener);
-    const stopB = bridge.subscribe(listener);
+    let heard = 0;
+    const stopA = bridge.subscribe(() => (heard += 1));
+    const stopB = bridge.subscribe(() => (heard += 1));
+    await settle();
+    main.session.setIsBackground(true);
+    assert.equal(heard, 2);
+
     stopA();
     stopA();
-    assert.deepEqual(page.ipcRenderer.sent, [CHANNELS.subscribe]);
+    assert.deepEqual(page.ipcRenderer.sent, [CHANNELS.subscribe, CHANNELS.subscribe]);
     stopB();
-    assert.deepEqual(page.ipcRenderer.sent, [CHANNELS.subscribe, CHANNELS.unsubscribe]);
+    assert.deepEqual(page.ipcRenderer.sent, [
+      CHANNELS.subscribe,
+      CHANNELS.subscribe,
+      CHANNELS.unsubscribe,
+    ]);
+  });
+
+  test('a subscribe made before main registered its handlers is asked again by the next one', async () => {
+    const main = startMain();
+    main.dispose();
+    const page = main.app.openWindow(APP_PAGE);
+    const { bridge } = preload(page);
+    const errors: IpcError[] = [];
+    const early: SessionSnapshot[] = [];
+    bridge.subscribe(
+      (snapshot) => early.push(snapshot),
+      (error) => errors.push(error),
+    );
+    await settle();
+    assert.deepEqual(
+      errors.map((error) => error.code),
+      ['NOT_INSTALLED'],
+    );
+    assert.equal(page.ipcRenderer.listenerCount(CHANNELS.changed), 0);
+
+    registerAgain(main);
+    const late: SessionSnapshot[] = [];
+    bridge.subscribe((snapshot) => late.push(snapshot));
+    await settle();
+    main.session.setIsBackground(true);
+    assert.deepEqual(
+      late.map((snapshot) => snapshot.isBackground),
+      [true],
+    );
+    assert.deepEqual(early, [], 'the refused listener was dropped, not revived');
+  });
+
+  test('after main is disposed and registered again, the next subscribe reaches the new one', async () => {
+    const main = startMain();
+    const { bridge } = preload(main.app.openWindow(APP_PAGE));
+    const heard: string[] = [];
+    bridge.subscribe(() => heard.push('before'));
+    await settle();
+
+    main.dispose();
+    registerAgain(main);
+    bridge.subscribe(() => heard.push('after'));
+    await settle();
+    main.session.setIsBackground(true);
+    assert.deepEqual(heard.sort(), ['after', 'before']);
   });
 
   test('a throwing listener does not keep the others from hearing', async () => {
@@ -265,6 +319,15 @@ describe('subscribe', () => {
     });
   });
 });
+
+/** Registers main's handlers again on the same app and session, as after a dispose. */
+function registerAgain(main: MainSide): void {
+  const { app, session, logger } = main;
+  registerClientSessionIpc(
+    { ipcMain: app.ipcMain, session, BrowserWindow: app.BrowserWindow },
+    { logger },
+  );
+}
 
 /** Lets pending promise callbacks (the subscribe round trip) run. */
 function settle(): Promise<void> {

@@ -52,7 +52,6 @@ export function createClientSessionBridge(
   };
 
   const listeners = new Set<{ readonly listener: Listener }>();
-  let subscription: Promise<IpcResult<SessionSnapshot>> | null = null;
   const onChanged = (_event: IpcRendererEvent, snapshot: SessionSnapshot): void => {
     for (const entry of [...listeners]) {
       try {
@@ -69,20 +68,25 @@ export function createClientSessionBridge(
     }
     const entry = { listener };
     listeners.add(entry);
-    if (subscription === null) {
-      ipcRenderer.on(CHANNELS.changed, onChanged);
-      subscription = call<SessionSnapshot>(CHANNELS.subscribe);
-    }
-    void subscription.then((result) => {
-      if (!result.ok && listeners.has(entry) && typeof onError === 'function') {
+    if (listeners.size === 1) ipcRenderer.on(CHANNELS.changed, onChanged);
+
+    // Every subscribe asks main, even while an earlier one holds: main keeps one entry per page,
+    // and a main process registered again since (or only now) would otherwise never hear of
+    // this page. A subscription main did not take is dropped, so the page can simply ask again.
+    void call<SessionSnapshot>(CHANNELS.subscribe).then((result) => {
+      if (result.ok || !listeners.delete(entry)) return;
+      if (listeners.size === 0) ipcRenderer.removeListener(CHANNELS.changed, onChanged);
+      if (typeof onError !== 'function') return;
+      try {
         onError(result.error);
+      } catch (error) {
+        logger.error('a subscription error listener threw', error);
       }
     });
 
     return () => {
       if (!listeners.delete(entry) || listeners.size > 0) return;
       ipcRenderer.removeListener(CHANNELS.changed, onChanged);
-      subscription = null;
       void call<null>(CHANNELS.unsubscribe);
     };
   };

@@ -120,7 +120,8 @@ export interface ClientSessionBridge {
   /**
    * Calls `listener` with a snapshot when a session starts, the app moves between foreground
    * and background, a new session is requested or a setting changes (not on every event).
-   * `onError` hears once if the main process refuses the subscription. Returns the only way to
+   * `onError` hears once if the main process refuses the subscription (or has no handlers yet);
+   * the listener is then dropped, and a later `subscribe` asks again. Returns the only way to
    * unsubscribe: `contextBridge` gives each call a new function, so there is no remove-listener.
    */
   subscribe(
