@@ -160,6 +160,29 @@ describe('lifecycle events (SPEC 4)', () => {
     harness.client.dispose();
   });
 
+  test('transitions before any tracker has the plugin are not counted in the indexes', async () => {
+    const harness = await startApp({ main: { focused: true } }, { lifecycleEvents: true });
+    const { windows, timers } = harness;
+    // Two round trips before the app added the plugin to a tracker: nothing can be tracked.
+    for (let round = 0; round < 2; round++) {
+      windows.main!.fire('blur', { focused: false });
+      timers.advance(GRACE);
+      windows.main!.fire('focus', { focused: true });
+    }
+    const { collector, tracker } = await withTracker(harness);
+
+    windows.main!.fire('blur', { focused: false });
+    timers.advance(GRACE);
+    windows.main!.fire('focus', { focused: true });
+    await tracker.flush();
+    const events = await collector.waitFor(2);
+    assert.deepEqual(events.map(selfDescribing), [
+      { schema: APPLICATION_BACKGROUND_SCHEMA, data: { backgroundIndex: 1 } },
+      { schema: APPLICATION_FOREGROUND_SCHEMA, data: { foregroundIndex: 1 } },
+    ]);
+    harness.client.dispose();
+  });
+
   test('off by default: transitions track nothing', async () => {
     const harness = await startApp({ main: { focused: true } });
     const { collector, tracker } = await withTracker(harness);

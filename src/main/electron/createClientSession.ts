@@ -145,17 +145,16 @@ export function createClientSession(
     if (lifecycle) {
       // Tracked before the state flips, so that the event is judged by the timeout of the state
       // being left (SPEC 4).
-      host.trackSelfDescribing(
-        isBackground
-          ? {
-              schema: APPLICATION_BACKGROUND_SCHEMA,
-              data: { backgroundIndex: ++counts.background },
-            }
-          : {
-              schema: APPLICATION_FOREGROUND_SCHEMA,
-              data: { foregroundIndex: ++counts.foreground },
-            },
-      );
+      // Counted only when tracked, so the first event a tracker gets carries index 1.
+      if (isBackground) {
+        host.trackSelfDescribing(APPLICATION_BACKGROUND_SCHEMA, () => ({
+          backgroundIndex: ++counts.background,
+        }));
+      } else {
+        host.trackSelfDescribing(APPLICATION_FOREGROUND_SCHEMA, () => ({
+          foregroundIndex: ++counts.foreground,
+        }));
+      }
     }
     session.setIsBackground(isBackground);
   };

@@ -28,8 +28,12 @@ export interface TrackerPluginHost {
   readonly plugin: ElectronTrackerPlugin;
   /** From now on events are stamped by `session` (`null`: not yet, or no longer). */
   setSession(session: ClientSession | null): void;
-  /** Tracks a self-describing event through every tracker the plugin was added to. */
-  trackSelfDescribing(event: SelfDescribingJson): void;
+  /**
+   * Tracks a self-describing event through every tracker the plugin was added to. `data` is
+   * called only once the event is certain to go to a tracker, so that an index it counts up
+   * skips no number for events that could not be tracked.
+   */
+  trackSelfDescribing(schema: string, data: () => Record<string, unknown>): void;
 }
 
 /** tracker-core's `buildSelfDescribingEvent` (re-exported by the node and browser trackers). */
@@ -82,13 +86,14 @@ export function createTrackerPluginHost(
       }
       stamp = session === null ? null : clientSessionPlugin(session, { logger });
     },
-    trackSelfDescribing(event) {
+    trackSelfDescribing(schema, data) {
       if (cores.size === 0) {
-        logger.debug(`no tracker has the plugin yet; ${event.schema} not tracked`);
+        logger.debug(`no tracker has the plugin yet; ${schema} not tracked`);
         return;
       }
       build ??= loadBuildSelfDescribingEvent(logger);
       if (build === null) return;
+      const event: SelfDescribingJson = { schema, data: data() };
       for (const core of cores) {
         try {
           core.track(build({ event }));
