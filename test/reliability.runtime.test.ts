@@ -15,7 +15,7 @@ import { after, describe, test } from 'node:test';
 
 import Database from 'better-sqlite3';
 
-import { ClientSession, MemorySessionStore } from '../src/main';
+import { ClientSession, MemorySessionStore, SqliteSessionStore } from '../src/main';
 import type { ClientSessionEntity, SessionStore, StoredSession } from '../src/main';
 import { ResilientStore } from '../src/main/ResilientStore';
 import { openSqliteStore } from '../src/main/openSqliteStore';
@@ -160,6 +160,79 @@ describe('another process holds the database lock past the wait (SPEC 6)', () =>
     session.close();
     assertNoRepeatedPair(entities);
     assert.equal(logger.count('warn'), 1);
+  });
+});
+
+describe('closing once the lock is gone', () => {
+  test('close() writes the session kept in memory to the file, so the next start goes on from it', async () => {
+    const path = join(root, 'released.sqlite');
+    const clock = new FakeClock(Date.now());
+    const logger = recordingLogger();
+    const open = () => {
+      const store = openSqliteStore({ path, logger, clock: clock.now, busyTimeoutMs: 50 });
+      return new ClientSession({ store, clock: clock.now, logger });
+    };
+    const first = open();
+    const entities = [first.stamp(eventId(), clock.time)];
+    const holder = await LockHolder.hold(path);
+    for (let i = 0; i < 3; i++) {
+      clock.advanceSeconds(1);
+      entities.push(first.stamp(eventId(), clock.time));
+    }
+    await holder.release();
+    // Well inside the retry wait: only close() tries the file again.
+    clock.advanceSeconds(1);
+    first.close();
+    const inMemory = entities.at(-1) as ClientSessionEntity;
+    assert.equal(inMemory.storageMechanism, 'LOCAL_STORAGE');
+    assert.equal(storedSession(path).sessionId, inMemory.sessionId);
+
+    const second = open();
+    clock.advanceSeconds(1);
+    const next = second.stamp(eventId(), clock.time);
+    second.close();
+    assert.equal(next.sessionId, inMemory.sessionId);
+    assert.ok(next.sessionIndex >= inMemory.sessionIndex);
+    assertNoRepeatedPair([...entities, next]);
+  });
+});
+
+describe('a store used again after close()', () => {
+  test('refuses with CLOSED instead of going on in memory and issuing pairs again', () => {
+    const path = join(root, 'reused.sqlite');
+    const logger = recordingLogger();
+    const store = openSqliteStore({ path, logger });
+    const first = new ClientSession({ store, logger });
+    first.stamp(eventId(), Date.now());
+    first.close();
+
+    assert.throws(() => new ClientSession({ store, logger }), {
+      code: 'CLOSED',
+      message:
+        /^electron-client-session: getSession\(\) was called on a session store after close\(\)/,
+    });
+    for (const call of [
+      () => store.getSession(),
+      () => store.setSession(storedSession(path)),
+      () => store.transaction(() => 1),
+    ]) {
+      assert.throws(call, { code: 'CLOSED' });
+    }
+    assert.equal(logger.count('warn'), 0, 'not mistaken for a store failure');
+    store.close();
+  });
+
+  test('a SqliteSessionStore closed under a ResilientStore is not ridden out in memory', () => {
+    const path = join(root, 'closed-inside.sqlite');
+    const logger = recordingLogger();
+    const inner = new SqliteSessionStore({ path });
+    const store = new ResilientStore({ store: inner, logger });
+    const session = new ClientSession({ store, logger });
+    session.stamp(eventId(), Date.now());
+    inner.close();
+    assert.throws(() => session.flush(), { code: 'CLOSED' });
+    assert.equal(store.durable, true);
+    assert.equal(logger.count('warn'), 0);
   });
 });
 

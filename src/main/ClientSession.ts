@@ -350,6 +350,9 @@ export class ClientSession {
     this.startListeners.clear();
     this.changeListeners.clear();
     try {
+      // A session kept in memory since a store failure gets one more chance to reach the disk,
+      // so that the next start does not continue from the older state there.
+      this.store.retryNow?.();
       this.persist(true);
     } finally {
       this.store.close?.();
@@ -593,7 +596,11 @@ export class ClientSession {
 
   private assertOpen(method: string): void {
     if (this.closed) {
-      throw new ClientSessionError('CLOSED', `${method}() was called after close()`);
+      throw new ClientSessionError(
+        'CLOSED',
+        `${method}() was called after close(); a closed session is not used again: create ` +
+          'a new ClientSession, on a new store',
+      );
     }
   }
 }

@@ -60,6 +60,7 @@ export class ResilientStore implements SessionStore {
   private probeFailed = false;
   private probeWrote = false;
   private warned = false;
+  private closed = false;
 
   constructor(options: ResilientStoreOptions) {
     if (options === null || typeof options !== 'object' || !isStore(options.store)) {
@@ -122,6 +123,7 @@ export class ResilientStore implements SessionStore {
   }
 
   getSession(): StoredSession | undefined {
+    this.assertOpen('getSession');
     return this.route(
       (store) => {
         const session = store.getSession();
@@ -134,6 +136,7 @@ export class ResilientStore implements SessionStore {
   }
 
   setSession(session: StoredSession): void {
+    this.assertOpen('setSession');
     this.remember(session);
     this.memory?.setSession(session);
     this.route(
@@ -146,6 +149,7 @@ export class ResilientStore implements SessionStore {
   }
 
   deleteSession(): void {
+    this.assertOpen('deleteSession');
     this.last = undefined;
     this.memory?.deleteSession();
     this.route(
@@ -155,6 +159,7 @@ export class ResilientStore implements SessionStore {
   }
 
   claimUserId(candidate: string): string {
+    this.assertOpen('claimUserId');
     return this.route(
       (store) => {
         const userId = store.claimUserId?.(candidate) ?? candidate;
@@ -166,6 +171,7 @@ export class ResilientStore implements SessionStore {
   }
 
   transaction<T>(fn: () => T): T {
+    this.assertOpen('transaction');
     if (this.memory !== undefined && this.inner !== undefined && this.clock() >= this.nextTryAt) {
       this.probing = true;
       this.probeFailed = false;
@@ -178,8 +184,24 @@ export class ResilientStore implements SessionStore {
     }
   }
 
-  /** Closes the wrapped store; a failure to close is logged at `debug` and goes no further. */
+  /**
+   * Lets the next write try the wrapped store again at once, whatever is left of the wait. A
+   * {@link ClientSession} asks for it before its last write in `close()`, so that a session kept
+   * in memory since a failure reaches the disk when the store works again by then (a lock since
+   * released): otherwise the next start would continue from the older state on disk.
+   */
+  retryNow(): void {
+    if (this.memory !== undefined && this.inner !== undefined) this.nextTryAt = this.clock();
+  }
+
+  /**
+   * Closes the wrapped store; a failure to close is logged at `debug` and goes no further. Any
+   * later call throws `CLOSED`: a session continued on a closed store would work from memory
+   * and hand out again the indexes a later start from the file hands out.
+   */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     try {
       this.inner?.close?.();
     } catch (error) {
@@ -203,7 +225,7 @@ export class ResilientStore implements SessionStore {
       });
     } catch (error) {
       // The callback's own error (not a store failure: those are caught inside) goes on.
-      if (entered && !finished) throw error;
+      if ((entered && !finished) || isClosedError(error)) throw error;
       this.fail(error);
       // The commit failed after the callback ran: its writes are in memory already.
       if (finished) return result as T;
@@ -224,10 +246,22 @@ export class ResilientStore implements SessionStore {
       try {
         return onStore(this.inner);
       } catch (error) {
+        // A store closed under us is the app's mistake, not a failure to ride out in memory.
+        if (isClosedError(error)) throw error;
         this.fail(error);
       }
     }
     return onMemory(this.memory as MemorySessionStore);
+  }
+
+  private assertOpen(method: string): void {
+    if (this.closed) {
+      throw new ClientSessionError(
+        'CLOSED',
+        `${method}() was called on a session store after close(); open a new store (for ` +
+          'example with openSqliteStore) for a new session',
+      );
+    }
   }
 
   private remember(session: StoredSession): void {
@@ -276,6 +310,10 @@ export class ResilientStore implements SessionStore {
     this.nextTryAt = Infinity;
     this.logger.info('the session store works again; sessions are kept in it from now on');
   }
+}
+
+function isClosedError(error: unknown): boolean {
+  return error instanceof ClientSessionError && error.code === 'CLOSED';
 }
 
 function formatWait(ms: number): string {

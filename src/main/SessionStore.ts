@@ -60,6 +60,12 @@ export interface SessionStore {
    * Lets several named sessions in one store share one user id.
    */
   claimUserId?(candidate: string): string;
+  /**
+   * Asks a store that went to memory after a failure to try its real storage again at the next
+   * write, whatever is left of its wait. Called by the session before its last write in
+   * `close()`. Stores that never fall back leave it out.
+   */
+  retryNow?(): void;
   /** Flushes and releases the store. Further calls are errors. */
   close?(): void;
 }
