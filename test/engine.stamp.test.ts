@@ -112,5 +112,21 @@ for (const [kind, makeStore] of Object.entries(stores)) {
       assert.throws(() => session.stamp(eventId(), Number.NaN), { name: 'ClientSessionError' });
       assert.equal(session.stamp(eventId(), clock.time).eventIndex, before.eventIndex + 1);
     });
+
+    test('a timestamp past year 9999 (a unit mistake) is refused; the last millisecond is not', () => {
+      const clock = new FakeClock();
+      const session = make(clock);
+      // Microseconds for milliseconds, and the largest Date: six-digit years are no date-time.
+      for (const timestamp of [clock.time * 1000, 8.64e15]) {
+        assert.throws(() => session.stamp(eventId(), timestamp), {
+          code: 'INVALID_ARGUMENT',
+          message: /^electron-client-session: stamp\(timestamp\) .*end of year 9999/,
+        });
+      }
+      assert.equal(session.getSnapshot().entity, null, 'no session was started');
+      const last = session.stamp(eventId(), Date.UTC(9999, 11, 31, 23, 59, 59, 999));
+      assertValidClientSession(last);
+      assert.equal(last.firstEventTimestamp, '9999-12-31T23:59:59.999Z');
+    });
   });
 }

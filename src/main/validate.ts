@@ -2,8 +2,12 @@ import { validate as isUuid } from 'uuid';
 
 import { ClientSessionError } from '../shared/errors';
 
-/** The largest time a JavaScript `Date` can hold, in epoch milliseconds. */
-const MAX_DATE_MS = 8.64e15;
+/**
+ * The last millisecond of year 9999, in epoch milliseconds: later times print as six-digit
+ * years (`+275760-09-13T…`), which are not the schema's `date-time`. A timestamp beyond it is
+ * a unit mistake (microseconds or nanoseconds for milliseconds), not a date.
+ */
+const MAX_TIMESTAMP_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /** Longest timeout accepted: a year, in seconds. Longer is almost surely a unit mistake. */
 const MAX_TIMEOUT_SECONDS = 365 * 24 * 3600;
@@ -25,10 +29,16 @@ export function assertEventId(value: unknown, where: string): asserts value is s
 }
 
 export function assertTimestamp(value: unknown, where: string): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_DATE_MS) {
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < 0 ||
+    value > MAX_TIMESTAMP_MS
+  ) {
     throw new ClientSessionError(
       'INVALID_ARGUMENT',
-      `${where} must be epoch milliseconds (a finite number from 0 to ${MAX_DATE_MS}), got ${describe(value)}`,
+      `${where} must be epoch milliseconds, a finite number from 0 (1970) to ` +
+        `${MAX_TIMESTAMP_MS} (the end of year 9999), got ${describe(value)}`,
     );
   }
 }
