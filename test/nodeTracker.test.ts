@@ -14,6 +14,7 @@ import type { CorePlugin } from '@snowplow/tracker-core';
 import {
   CLIENT_SESSION_SCHEMA,
   ClientSession,
+  MemorySessionStore,
   SqliteSessionStore,
   clientSessionPlugin,
 } from '../src/main';
@@ -86,4 +87,45 @@ test('events of several kinds reach a real collector with one valid client_sessi
   assert.equal(entity.firstEventTimestamp, new Date(trueTimestamp).toISOString());
   assert.equal(entity.sessionIndex, 2);
   assert.deepEqual(session.getSnapshot().entity, entity);
+});
+
+test('an event that cannot be stamped goes out without the entity; each kind of failure is logged once', async () => {
+  const collector = await startCollector();
+  after(() => collector.close());
+  const session = new ClientSession({ store: new MemorySessionStore() });
+  const errors: string[] = [];
+  const ignore = (): void => undefined;
+  const logger = {
+    error: (message: string, error?: unknown) => {
+      errors.push(`${message}: ${(error as { code?: string } | undefined)?.code}`);
+    },
+    warn: ignore,
+    info: ignore,
+    debug: ignore,
+  };
+  const tracker = newTracker(
+    { namespace: 'test', appId: 'electron-client-session' },
+    { endpoint: collector.endpoint, bufferSize: 1 },
+  );
+  tracker.addPlugin({ plugin: clientSessionPlugin(session, { logger }) });
+
+  // A true timestamp in microseconds by mistake, twice, then events after close().
+  const micros = { type: 'ttm' as const, value: Date.now() * 1000 };
+  tracker.track(buildStructEvent({ category: 'ui', action: 'micros' }), [], micros);
+  tracker.track(buildStructEvent({ category: 'ui', action: 'micros' }), [], micros);
+  tracker.track(buildStructEvent({ category: 'ui', action: 'fine' }));
+  session.close();
+  tracker.track(buildStructEvent({ category: 'ui', action: 'closed' }));
+  tracker.track(buildStructEvent({ category: 'ui', action: 'closed' }));
+  await tracker.flush();
+  const events = await collector.waitFor(5);
+
+  const attached = events.map(
+    (event) => event.entities.filter((e) => e.schema === CLIENT_SESSION_SCHEMA).length,
+  );
+  assert.deepEqual(attached, [0, 0, 1, 0, 0]);
+  assert.deepEqual(errors, [
+    'an event could not be stamped and was sent without client_session: INVALID_ARGUMENT',
+    'an event could not be stamped and was sent without client_session: CLOSED',
+  ]);
 });

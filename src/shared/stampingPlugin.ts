@@ -19,13 +19,14 @@ export interface StampingPlugin {
 /**
  * The `beforeTrack` both tracker plugins share: stamps with the event's `eid` and its own
  * timestamp (`ttm` when the caller gave a true timestamp, else `dtm`), attaches the entity,
- * and reports the first failure only. An event that cannot be stamped is still tracked.
+ * and reports the first failure of each kind (error code) only, so that one bad timestamp does
+ * not hide a later `CLOSED`. An event that cannot be stamped is still tracked.
  */
 export function createStampingPlugin(
   stamp: (eventId: string, timestamp: number) => ClientSessionEntity,
   logger: Logger,
 ): StampingPlugin {
-  let reported = false;
+  const reported = new Set<unknown>();
   return {
     beforeTrack(payloadBuilder) {
       const payload = payloadBuilder.getPayload();
@@ -33,8 +34,9 @@ export function createStampingPlugin(
         const entity = stamp(String(payload.eid), Number(payload.ttm ?? payload.dtm ?? Date.now()));
         payloadBuilder.addContextEntity(clientSessionContext(entity) as never);
       } catch (error) {
-        if (!reported) {
-          reported = true;
+        const kind = (error as { code?: unknown } | null)?.code;
+        if (!reported.has(kind)) {
+          reported.add(kind);
           logger.error('an event could not be stamped and was sent without client_session', error);
         }
       }
