@@ -290,6 +290,74 @@ describe('allowedOrigins', () => {
     assert.equal(!result.ok && result.error.code, 'SENDER_REFUSED');
   });
 
+  test('a page without a host (app:///index.html) is left to a function, as origin "null"', async () => {
+    const seen: [string, string][] = [];
+    const env = setup({
+      allowedOrigins: (origin, url) => {
+        seen.push([origin, url]);
+        return url.startsWith('app:///');
+      },
+    });
+    const allowed = await env.app
+      .openWindow('app:///index.html')
+      .ipcRenderer.invoke(CHANNELS.snapshot);
+    const other = await env.app
+      .openWindow('other:///index.html')
+      .ipcRenderer.invoke(CHANNELS.snapshot);
+    assert.equal(allowed.ok, true);
+    assert.equal(!other.ok && other.error.code, 'SENDER_REFUSED');
+    assert.deepEqual(seen, [
+      ['null', 'app:///index.html'],
+      ['null', 'other:///index.html'],
+    ]);
+  });
+
+  test('a list never allows a page without a host, and says a function can', async () => {
+    const env = setup({ allowedOrigins: ['app://bundle', 'file://'] });
+    const result = await env.app
+      .openWindow('app:///index.html')
+      .ipcRenderer.invoke(CHANNELS.snapshot);
+    assert.equal(!result.ok && result.error.code, 'SENDER_REFUSED');
+    assert.match(env.logger.lines.join('\n'), /without a host .*allowedOrigins function/);
+  });
+
+  test('a list entry without a host is rejected at registration, pointing to a function', () => {
+    const app = new FakeApp();
+    const session = new ClientSession({ store: new MemorySessionStore() });
+    assert.throws(
+      () =>
+        registerClientSessionIpc(
+          { ipcMain: app.ipcMain, session, BrowserWindow: app.BrowserWindow },
+          { allowedOrigins: ['app://'] },
+        ),
+      (error: { code?: string; message?: string }) =>
+        error.code === 'INVALID_OPTION' && /function \(origin, url\)/.test(error.message ?? ''),
+    );
+    assert.equal(app.ipcMain.registrations(), 0);
+  });
+
+  test('about:, data:, blob: and javascript: pages are refused even by a function allowing all', async () => {
+    const asked: string[] = [];
+    const env = setup({
+      allowedOrigins: (_origin, url) => {
+        asked.push(url);
+        return true;
+      },
+    });
+    const before = withStartedSession(env);
+    for (const url of [
+      'about:blank',
+      'about://evil.example/',
+      'data:text/html,<p>hi</p>',
+      'blob:file:///2f6a1c7e-0000-4000-8000-000000000000',
+      'javascript:void(0)',
+    ]) {
+      const page = env.app.openWindow(url);
+      assertRefusedWithoutChange(env, await callEveryChannel(env, page), before);
+    }
+    assert.deepEqual(asked, []);
+  });
+
   test('entries that are not bare origins are rejected at registration with INVALID_OPTION', () => {
     for (const entry of ['https://x.example/path', 'x.example', '*', 42, '']) {
       const app = new FakeApp();

@@ -1,6 +1,6 @@
 import type { BrowserWindow, WebContents, WebFrameMain } from 'electron';
 
-import { originOf } from './origins';
+import { HOSTLESS_ORIGIN, originOf } from './origins';
 
 /** The parts of a sender's `WebContents` the checks read. */
 export type SenderView = Pick<WebContents, 'id' | 'isDestroyed' | 'getType'> & {
@@ -63,8 +63,11 @@ export function refusalOf(
     const url = frame.url;
     const origin = originOf(url);
     if (origin === null) return `a page without an origin of its own (${clip(url)})`;
-    if (check.isAllowedOrigin(origin, url) !== true) return `a page of origin ${origin}`;
-    return null;
+    if (check.isAllowedOrigin(origin, url) === true) return null;
+    if (origin === HOSTLESS_ORIGIN) {
+      return `a page without a host (${clip(url)}), which only an allowedOrigins function allows`;
+    }
+    return `a page of origin ${origin}`;
   } catch {
     return 'a sender that could not be inspected';
   }
