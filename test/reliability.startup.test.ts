@@ -342,6 +342,37 @@ describe('a store locked past the wait at start-up (SPEC 6)', () => {
   });
 });
 
+describe('a store locked at start-up waits for the lock once', () => {
+  test('the check at open waits busyTimeoutMs; no second connection waits again', async () => {
+    const dir = folder();
+    const path = join(dir, 'client-session.sqlite');
+    writeHealthyStore(path);
+    const busyTimeoutMs = 150;
+    const waits: string[] = [];
+    // Every connection that may wait the full busyTimeoutMs for the lock.
+    class CountingDatabase extends Database {
+      constructor(file: string | Buffer, options?: Database.Options) {
+        super(file, options);
+        if (options?.timeout === busyTimeoutMs) waits.push(options.readonly ? 'read' : 'write');
+      }
+    }
+    const holder = await LockHolder.hold(path, true);
+    try {
+      const store = openSqliteStore({
+        path,
+        logger: recordingLogger(),
+        busyTimeoutMs,
+        Database: CountingDatabase,
+      });
+      assert.equal(store.durable, false);
+      store.close();
+    } finally {
+      await holder.release();
+    }
+    assert.deepEqual(waits, ['read']);
+  });
+});
+
 describe('a read-only folder at start-up', { skip: !canMount() && 'needs mount (root)' }, () => {
   test('tracks in memory after one warning, moves nothing, and says so again next start', () => {
     const fs = new Tmpfs(join(folder(), 'ro'), 1024);

@@ -34,6 +34,12 @@ interface Unusable {
   readonly detail: string;
 }
 
+/** The check waited `busyTimeoutMs` for a lock another process holds, in vain. */
+interface Locked {
+  readonly kind: 'locked';
+  readonly error: unknown;
+}
+
 /**
  * Opens the SQLite session store for an app start, and never fails because of the store:
  * whatever is wrong, the result tracks at once, in memory if need be, after one message.
@@ -71,9 +77,15 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): ResilientStore
     return inMemory(error);
   }
 
+  const name = options.name ?? 'default';
   let unusable: Unusable | undefined;
   try {
-    unusable = inspect(path, Database, options.name ?? 'default', options.busyTimeoutMs ?? 2000);
+    const found = inspect(path, Database, name, options.busyTimeoutMs ?? 2000);
+    // Opening for writing would wait as long again, on the app's main thread.
+    if (found?.kind === 'locked') {
+      return unwritable(path, Database, name, logger, found.error);
+    }
+    unusable = found;
   } catch (error) {
     logger.error(cannotLoad(error), error);
     return inMemory(error);
@@ -126,36 +138,49 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): ResilientStore
         );
         return inMemory(error);
       }
-      // The file is healthy but cannot be written: what it holds keeps this run the same user's.
-      const seed = readStoreReadOnly(path, Database, options.name ?? 'default');
-      const kept =
-        seed?.session !== undefined
-          ? ', with the same user id, and the first event starts the next session'
-          : seed?.userId !== undefined
-            ? ', with the same user id'
-            : '';
-      logger.warn(
-        `the session store ${path} cannot be opened: ${describeStoreError(error, path)}. ` +
-          `Tracking goes on in memory for this run${kept}; the store is opened again at the ` +
-          'next start',
-        error,
-      );
-      return ResilientStore.inMemory(error, { logger, seed });
+      return unwritable(path, Database, name, logger, error);
     }
   }
 }
 
 /**
- * Looks at the file through a read-only connection. Returns why it cannot be used, or
- * `undefined` when it can (or is missing, or empty: SQLite starts an empty file afresh).
- * Throws only when better-sqlite3 itself cannot load.
+ * The file is healthy but cannot be written (a read-only folder, a full disk, a lock held past
+ * the wait): this run tracks in memory, and what the file holds keeps it the same user's.
+ */
+function unwritable(
+  path: string,
+  Database: SqliteDatabaseConstructor,
+  name: string,
+  logger: Logger,
+  error: unknown,
+): ResilientStore {
+  const seed = readStoreReadOnly(path, Database, name);
+  const kept =
+    seed?.session !== undefined
+      ? ', with the same user id, and the first event starts the next session'
+      : seed?.userId !== undefined
+        ? ', with the same user id'
+        : '';
+  logger.warn(
+    `the session store ${path} cannot be opened: ${describeStoreError(error, path)}. ` +
+      `Tracking goes on in memory for this run${kept}; the store is opened again at the ` +
+      'next start',
+    error,
+  );
+  return ResilientStore.inMemory(error, { logger, seed });
+}
+
+/**
+ * Looks at the file through a read-only connection. Returns why it cannot be used, that a lock
+ * kept it from being read, or `undefined` when it can be used (or is missing, or empty: SQLite
+ * starts an empty file afresh). Throws only when better-sqlite3 itself cannot load.
  */
 function inspect(
   path: string,
   Database: SqliteDatabaseConstructor,
   name: string,
   busyTimeoutMs: number,
-): Unusable | undefined {
+): Unusable | Locked | undefined {
   const stat = statOrUndefined(path);
   if (stat === undefined) {
     return existsSync(`${path}-wal`)
@@ -171,15 +196,21 @@ function inspect(
     db = new Database(path, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
   } catch (error) {
     if (isLoadFailure(error)) throw error;
-    return unusableOf(error);
+    return isLockError(error) ? { kind: 'locked', error } : unusableOf(error);
   }
   try {
     return checkContent(db, path, name);
   } catch (error) {
-    return unusableOf(error);
+    return isLockError(error) ? { kind: 'locked', error } : unusableOf(error);
   } finally {
     db.close();
   }
+}
+
+/** SQLite's answer after waiting for a lock another connection holds. */
+function isLockError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
 }
 
 function checkContent(db: SqliteDatabase, path: string, name: string): Unusable | undefined {
