@@ -106,6 +106,68 @@ for (const resolution of ['node10', 'node16', 'bundler']) {
   });
 }
 
+/** Page code that relies on the opt-in global: it compiles only if `window` declares the bridge. */
+const PAGE_USING_THE_GLOBAL = [
+  "import type { ClientSessionBridge, SessionSnapshot } from 'electron-client-session/renderer';",
+  'type Equal<A, B> =',
+  '  (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;',
+  'const exact: Equal<typeof window.electronClientSession, ClientSessionBridge | undefined> = true;',
+  'const stamped = window.electronClientSession?.stamp(crypto.randomUUID(), Date.now());',
+  'const index: number | undefined = stamped?.ok ? stamped.value.eventIndex : undefined;',
+  'window.electronClientSession?.subscribe((snapshot: SessionSnapshot) => snapshot.isBackground);',
+  '// @ts-expect-error stamp takes the event id as a string',
+  'window.electronClientSession?.stamp(42, Date.now());',
+  'void [exact, index];',
+  '',
+].join('\n');
+
+/** Type-checks `source` as a bundled renderer page of an app that installed the package. */
+function typecheckPage(source: string): { ok: true } | { ok: false; output: string } {
+  const app = mkdtempSync(join(tmpdir(), 'ecs-page-'));
+  try {
+    mkdirSync(join(app, 'node_modules'));
+    symlinkSync(root, join(app, 'node_modules', 'electron-client-session'), 'dir');
+    writeFileSync(join(app, 'page.ts'), source);
+    const compilerOptions = {
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      module: 'esnext',
+      moduleResolution: 'bundler',
+      lib: ['es2022', 'dom'],
+      types: [],
+    };
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions, files: ['page.ts'] }),
+    );
+    const tsc = require.resolve('typescript/bin/tsc');
+    execFileSync(process.execPath, [tsc, '-p', app], { cwd: app, encoding: 'utf8' });
+    return { ok: true };
+  } catch (error) {
+    const { stdout } = error as { stdout?: string };
+    return { ok: false, output: stdout ?? String(error) };
+  } finally {
+    rmSync(app, { recursive: true, force: true });
+  }
+}
+
+test('the opt-in globals type window.electronClientSession as the bridge', () => {
+  const result = typecheckPage(
+    `import 'electron-client-session/renderer/globals';\n${PAGE_USING_THE_GLOBAL}`,
+  );
+  assert.ok(result.ok, result.ok ? '' : result.output);
+});
+
+test('without the opt-in, window.electronClientSession is not declared', () => {
+  const result = typecheckPage(PAGE_USING_THE_GLOBAL);
+  assert.equal(result.ok, false);
+  assert.match(
+    result.ok ? '' : result.output,
+    /Property 'electronClientSession' does not exist on type 'Window/,
+  );
+});
+
 test('the typings compile with skipLibCheck off and without @types/better-sqlite3', () => {
   // better-sqlite3 ships no typings: an app that installs it alone must not need them for ours.
   const app = mkdtempSync(join(tmpdir(), 'ecs-libcheck-'));
