@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 
 import Database from 'better-sqlite3';
 
+import { openClientSession } from '../src/main/electron/openClientSession';
 import { CHANNELS } from '../src/main/ipc';
 import type { IpcResult } from '../src/main/ipc';
 import {
@@ -261,6 +262,92 @@ describe('createClientSession: bad options', () => {
       createClientSession({ electron, store: new MemorySessionStore() }).dispose();
     });
   }
+});
+
+describe('createClientSession: every option is checked at the call, even before ready', () => {
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ['anonymous as a number', { anonymous: 1 }, /options\.anonymous must be a boolean/],
+    ['a negative timeout', { foregroundTimeout: -1 }, /options\.foregroundTimeout is in seconds/],
+    ['a clock that is not a function', { clock: 5 }, /options\.clock must be a function/],
+    ['a logger without methods', { logger: {} }, /options\.logger must have error, warn/],
+    [
+      'a store without deleteSession or storageMechanism',
+      { store: { getSession: () => undefined, setSession: () => undefined } },
+      /options\.store must be a SessionStore/,
+    ],
+    [
+      'allowedOrigins as one string',
+      { ipc: { allowedOrigins: 'file://' } },
+      /options\.ipc\.allowedOrigins must be an array of origins/,
+    ],
+    [
+      'an allowed origin with a path',
+      { ipc: { allowedOrigins: ['http://localhost:5173/app'] } },
+      /options\.ipc\.allowedOrigins takes origins without a path/,
+    ],
+    [
+      'allowNewSession as text',
+      { ipc: { allowNewSession: 'no' } },
+      /options\.ipc\.allowNewSession must be a boolean, got "no"/,
+    ],
+    ['ipc as true', { ipc: true }, /options\.ipc must be false or an object/],
+    ['timers without functions', { timers: {} }, /options\.timers must have setTimeout/],
+    ['preload as a string', { preload: 'x' }, /options\.preload must be true, false or/],
+    [
+      'a relative preload file',
+      { preload: { filePath: 'standalone.js' } },
+      /options\.preload\.filePath must be the absolute path/,
+    ],
+    ['an empty preload id', { preload: { id: '' } }, /options\.preload\.id must be a non-empty/],
+    ['the grace period as text', { backgroundGraceMs: '500' }, /got "500"$/],
+    ['isBackground, which the windows decide', { isBackground: true }, /options\.isBackground/],
+  ];
+  for (const [what, bad, message] of cases) {
+    test(`${what}: INVALID_OPTION naming it, thrown at the call`, async () => {
+      const electron = freshElectron();
+      const logger = recordingLogger();
+      assert.throws(() => createClientSession({ electron, logger, ...bad } as never), {
+        name: 'ClientSessionError',
+        code: 'INVALID_OPTION',
+        message,
+      });
+
+      await electron.app.becomeReady();
+      assert.equal(electron.listenerTotal(), 0);
+      assert.deepEqual(logger.lines.error, []);
+      createClientSession({ electron, store: new MemorySessionStore() }).dispose();
+    });
+  }
+
+  test('unknown options, nested ones too, are ignored with one warning', async () => {
+    const electron = freshElectron();
+    await electron.app.becomeReady();
+    const logger = recordingLogger();
+    const client = createClientSession({
+      electron,
+      logger,
+      store: new MemorySessionStore(),
+      bogus: 1,
+      ipc: { allowedOrigin: ['app://bundle'] },
+    } as never);
+    assert.deepEqual(logger.lines.warn, [
+      'createClientSession() ignores unknown options: bogus, ipc.allowedOrigin',
+    ]);
+    assert.notEqual(client.session, null);
+    client.dispose();
+  });
+
+  test('a wrong engine option is never blamed on the store', () => {
+    const logger = recordingLogger();
+    const options = {
+      store: new MemorySessionStore(),
+      fallBackToMemory: true,
+      anonymous: 1 as unknown as boolean,
+      logger,
+    };
+    assert.throws(() => openClientSession(options), { code: 'INVALID_OPTION' });
+    assert.deepEqual(logger.lines.error, []);
+  });
 });
 
 describe('createClientSession: IPC and preload (SPEC 7)', () => {

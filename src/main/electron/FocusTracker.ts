@@ -10,6 +10,7 @@ import type {
   SeamWindow,
 } from './ElectronSeam';
 import { PowerPresence } from './PowerPresence';
+import { assertMilliseconds, assertTimers } from './timingOptions';
 
 export interface FocusTrackerOptions {
   readonly app: SeamApp;
@@ -91,6 +92,7 @@ export class FocusTracker {
 
   constructor(options: FocusTrackerOptions) {
     this.options = options;
+    if (options.timers !== undefined) assertTimers(options.timers, 'options.timers');
     this.timers = options.timers ?? systemTimers;
     this.clock = options.clock ?? Date.now;
     this.logger = options.logger ?? createConsoleLogger();
@@ -260,11 +262,6 @@ function isShowing(window: SeamWindow): boolean {
 
 function nonNegativeMs(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 3_600_000) {
-    throw new ClientSessionError(
-      'INVALID_OPTION',
-      `options.${name} is in milliseconds and must be a number from 0 to 3600000, got ${String(value)}`,
-    );
-  }
+  assertMilliseconds(value, `options.${name}`);
   return value;
 }

@@ -11,7 +11,7 @@ import type { ElectronSeam, SeamApp, SeamTimers } from './ElectronSeam';
 import { FocusTracker } from './FocusTracker';
 import { assertSeam, loadElectron } from './loadElectron';
 import { openClientSession, openStore } from './openClientSession';
-import { validateOptions } from './validateOptions';
+import { unknownOptions, validateOptions } from './validateOptions';
 import { createTrackerPluginHost } from './trackerPlugin';
 import type { BuildSelfDescribingEvent, ElectronTrackerPlugin } from './trackerPlugin';
 
@@ -110,11 +110,20 @@ const created = new WeakMap<SeamApp, ElectronClientSession>();
  * attached. The exact state is written on `will-quit` and the store closed on `quit`, or at
  * once on a window's `session-end` (Windows shutdown or log-off); state is committed at every
  * change anyway.
+ *
+ * Every option is checked at the call, also before the app is ready: a wrong one throws
+ * `INVALID_OPTION` before anything is attached, an unknown one is ignored with one warning.
+ * `isBackground` is refused, as the app's windows decide it.
  */
 export function createClientSession(
   options: CreateClientSessionOptions = {},
 ): ElectronClientSession {
   validateOptions(options);
+  const logger = options.logger ?? createConsoleLogger();
+  const unknown = unknownOptions(options);
+  if (unknown.length > 0) {
+    logger.warn(`createClientSession() ignores unknown options: ${unknown.join(', ')}`);
+  }
   const electron = options.electron ?? loadElectron();
   assertSeam(electron, { ipc: options.ipc !== false, preload: Boolean(options.preload) });
   if (created.has(electron.app)) {
@@ -125,7 +134,6 @@ export function createClientSession(
     );
   }
 
-  const logger = options.logger ?? createConsoleLogger();
   const clock = options.clock ?? Date.now;
   const lifecycleOption = options.lifecycleEvents ?? false;
   const host = createTrackerPluginHost(

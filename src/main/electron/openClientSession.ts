@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 
+import { ClientSessionError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import { ClientSession } from '../ClientSession';
 import type { ClientSessionOptions } from '../ClientSession';
@@ -43,7 +44,9 @@ export function openClientSession(options: OpenClientSessionOptions): ClientSess
   try {
     return new ClientSession(sessionOptions);
   } catch (error) {
-    if (!fallBackToMemory) throw error;
+    // A wrong option is the app's mistake, not the store's: blaming the store would mislead.
+    const isOptionError = error instanceof ClientSessionError && error.code === 'INVALID_OPTION';
+    if (!fallBackToMemory || isOptionError) throw error;
     options.logger?.error(
       'the session store could not be read; sessions are kept in memory until the next start',
       error,
