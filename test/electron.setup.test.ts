@@ -1,14 +1,14 @@
 // createClientSession: one call, before or after the app is ready; the store in userData; one
 // set of listeners, all removed on teardown; the store closed on will-quit and session-end.
 import assert from 'node:assert/strict';
-import { statSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
 import Database from 'better-sqlite3';
 
 import { openClientSession } from '../src/main/electron/openClientSession';
-import { CHANNELS } from '../src/main/ipc';
+import { CHANNELS, clientSessionPreloadPath } from '../src/main/ipc';
 import type { IpcResult } from '../src/main/ipc';
 import {
   DEFAULT_STORE_FILE_NAME,
@@ -455,5 +455,85 @@ describe('createClientSession: IPC and preload (SPEC 7)', () => {
     assert.deepEqual([...electron.session.defaultSession.preloads.values()], [filePath]);
     client.dispose();
     assert.equal(electron.session.defaultSession.preloads.size, 0);
+  });
+
+  test("preload: true without the package's preload file beside it: INVALID_OPTION at the call", () => {
+    // Run from the sources, as a bundled main process does, the built preload is not there.
+    assert.equal(existsSync(clientSessionPreloadPath()), false);
+    const electron = freshElectron();
+    assert.throws(() => createClientSession({ electron, preload: true }), {
+      code: 'INVALID_OPTION',
+      message: /options\.preload: the package's preload is not at .*preload: \{ filePath \}/,
+    });
+    assert.equal(electron.listenerTotal(), 0);
+  });
+
+  test('a preload filePath that names no file: INVALID_OPTION at the call', () => {
+    const electron = freshElectron();
+    const filePath = join(dir, 'not-built', 'standalone.js');
+    assert.throws(() => createClientSession({ electron, preload: { filePath } }), {
+      code: 'INVALID_OPTION',
+      message: /options\.preload\.filePath names no file/,
+    });
+    assert.equal(electron.listenerTotal(), 0);
+  });
+
+  test('a preload that cannot be registered once ready: said once, the session works on', async () => {
+    const filePath = join(dir, 'removed-before-ready.js');
+    writeFileSync(filePath, '// the built preload\n');
+    const electron = freshElectron();
+    const clock = new FakeClock();
+    const timers = new FakeTimers(clock);
+    const logger = recordingLogger();
+    const client = createClientSession({
+      electron,
+      logger,
+      timers,
+      clock: clock.now,
+      store: new MemorySessionStore(),
+      preload: { filePath },
+    });
+    rmSync(filePath);
+    await electron.app.becomeReady();
+
+    const session = await client.whenReady();
+    assert.equal(logger.lines.error.length, 1);
+    assert.match(logger.lines.error[0]!, /preload could not be registered/);
+    assert.equal(client.session, session);
+    assert.equal(session.stamp(eventId(), clock.time).eventIndex, 1);
+    const page = electron.ipc.openWindow('file:///app/index.html');
+    const answer = (await page.ipcRenderer.invoke(CHANNELS.snapshot)) as IpcResult<unknown>;
+    assert.ok(answer.ok);
+    const window = electron.app.createWindow('main', { focused: true });
+    window.fire('focus');
+    assert.equal(session.getIsBackground(), false);
+    window.fire('blur', { focused: false });
+    timers.advance(500);
+    assert.equal(session.getIsBackground(), true);
+    client.dispose();
+  });
+
+  test('a preload id already registered: said once, the session is set up all the same', async () => {
+    const filePath = join(dir, 'standalone-taken.js');
+    writeFileSync(filePath, '// the built preload\n');
+    const electron = freshElectron();
+    await electron.app.becomeReady();
+    electron.session.defaultSession.registerPreloadScript({
+      type: 'frame',
+      id: 'electron-client-session',
+      filePath: '/app/own-copy.js',
+    });
+    const logger = recordingLogger();
+    const client = createClientSession({
+      electron,
+      logger,
+      store: new MemorySessionStore(),
+      preload: { filePath },
+    });
+    assert.equal(logger.lines.error.length, 1);
+    assert.notEqual(client.session, null);
+    assert.ok(electron.ipcMain.registrations() > 0);
+    client.dispose();
+    assert.equal(electron.ipcMain.registrations(), 0);
   });
 });

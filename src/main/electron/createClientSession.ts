@@ -54,7 +54,9 @@ export interface CreateClientSessionOptions extends Omit<
   readonly ipc?: false | ClientSessionIpcOptions;
   /**
    * Also run the package's preload in every window of `session.defaultSession`, besides each
-   * window's own preload: `true`, or where the built preload file is.
+   * window's own preload: `true`, or where the built preload file is. A missing file throws
+   * `INVALID_OPTION` at the call; a registration that fails once the app is ready is logged,
+   * and the session works on without it.
    * @default false (the app loads the bridge from its own preload)
    */
   readonly preload?: boolean | ClientSessionPreloadOptions;
@@ -242,7 +244,18 @@ export function createClientSession(
     }
     if (options.preload && electron.session !== undefined) {
       const preloadOptions = options.preload === true ? {} : options.preload;
-      undo.push(registerClientSessionPreload(electron.session.defaultSession, preloadOptions));
+      try {
+        undo.push(registerClientSessionPreload(electron.session.defaultSession, preloadOptions));
+      } catch (error) {
+        // The preload is an extra: windows with the bridge in their own preload still work, and
+        // the main process's events are still stamped. Tearing everything down would cost more.
+        logger.error(
+          "the package's preload could not be registered in session.defaultSession; the " +
+            'session, focus tracking and IPC work on, but only windows that load the bridge ' +
+            'from their own preload can reach it',
+          error,
+        );
+      }
     }
     resolveReady(engine);
   };

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 
 import { ClientSessionError, PREFIX } from '../../shared/errors';
@@ -5,6 +6,7 @@ import type { Logger } from '../../shared/logger';
 import { MemorySessionStore } from '../MemorySessionStore';
 import { originMatcher } from '../ipc/origins';
 import type { ClientSessionIpcOptions } from '../ipc/registerClientSessionIpc';
+import { clientSessionPreloadPath } from '../ipc/registerClientSessionPreload';
 import type { ClientSessionPreloadOptions } from '../ipc/registerClientSessionPreload';
 import { readSessionOptions } from '../sessionOptions';
 import type { CreateClientSessionOptions } from './createClientSession';
@@ -156,6 +158,11 @@ function isLogger(value: unknown): value is Logger {
   );
 }
 
+/**
+ * Also checks that the preload file is there, when its path is known at the call: a missing
+ * file (the package not built, or a bundled main process that has no such file beside it)
+ * is a set-up mistake to fix, better told at once than once the app is ready.
+ */
 function checkPreload(preload: unknown): void {
   if (preload === undefined || preload === false) return;
   if (preload !== true && !isPlainObject(preload)) {
@@ -172,5 +179,25 @@ function checkPreload(preload: unknown): void {
       'options.preload.filePath must be the absolute path of the built preload, got ' +
         describeValue(filePath),
     );
+  }
+
+  const file = filePath ?? clientSessionPreloadPath();
+  if (isFile(file)) return;
+  if (filePath !== undefined) {
+    invalid(`options.preload.filePath names no file: ${file}`);
+  }
+  invalid(
+    `options.preload: the package's preload is not at ${file}. If the main process is bundled (Vite, webpack), ` +
+      'copy dist/preload/standalone.js of electron-client-session into the app and pass its ' +
+      'path as preload: { filePath }; otherwise reinstall the package',
+  );
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+  } catch {
+    // A folder on the way that is a file, or cannot be read: no preload can be loaded there.
+    return false;
   }
 }
