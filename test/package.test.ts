@@ -6,12 +6,13 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { before, test } from 'node:test';
 
 const root = join(__dirname, '..');
@@ -204,5 +205,34 @@ test('the typings compile with skipLibCheck off and without @types/better-sqlite
     assert.fail(stdout ?? String(error));
   } finally {
     rmSync(app, { recursive: true, force: true });
+  }
+});
+
+test('the published files hold the licence, the entry points and every source a map names', () => {
+  const [packed] = JSON.parse(
+    execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: root,
+      encoding: 'utf8',
+    }),
+  ) as [{ files: { path: string }[] }];
+  const files = new Set(packed.files.map((file) => file.path));
+
+  for (const path of ['LICENSE', 'README.md', 'package.json', 'dist/preload/standalone.js']) {
+    assert.ok(files.has(path), `${path} is published`);
+  }
+  for (const path of ['main', 'preload', 'renderer'].map((entry) => `dist/${entry}/index.d.ts`)) {
+    assert.ok(files.has(path), `${path} is published`);
+  }
+  assert.ok(![...files].some((path) => path.startsWith('test/')), 'no tests are published');
+
+  // A source map whose sources are not shipped sends a debugger to files the app lacks.
+  const maps = [...files].filter((path) => path.endsWith('.js.map'));
+  assert.ok(maps.length > 10, `found ${maps.length} source maps`);
+  for (const map of maps) {
+    const { sources } = JSON.parse(readFileSync(join(root, map), 'utf8')) as { sources: string[] };
+    for (const source of sources) {
+      const path = posix.normalize(posix.join(posix.dirname(map), source));
+      assert.ok(files.has(path), `${map} names ${source}, which is published`);
+    }
   }
 });
