@@ -10,6 +10,7 @@ import {
   readdirSync,
   statSync,
   truncateSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -194,17 +195,10 @@ describe('a broken store at start-up (SPEC 6)', () => {
     assertSetAsideAndFresh(dir, 'newer', (kept) => assert.ok(existsSync(kept)));
   });
 
-  test('a zero-length file is a store whose creation was cut short: used as is, silently', () => {
+  test('a zero-length file is kept aside, and a fresh store tracks at once', () => {
     const dir = folder();
-    const path = join(dir, 'client-session.sqlite');
-    writeFileSync(path, '');
-    const logger = recordingLogger();
-    const { entity, durable } = start(path, logger);
-    assertValidClientSession(entity);
-    assert.equal(entity.storageMechanism, 'SQLITE');
-    assert.ok(durable);
-    assert.deepEqual(logger.lines, []);
-    assert.deepEqual(keptFiles(dir, 'client-session.sqlite'), []);
+    writeFileSync(join(dir, 'client-session.sqlite'), '');
+    assertSetAsideAndFresh(dir, 'corrupt', (kept) => assert.equal(statSync(kept).size, 0));
   });
 
   test('a healthy store is neither warned about nor moved', () => {
@@ -217,6 +211,72 @@ describe('a broken store at start-up (SPEC 6)', () => {
     assert.equal(entity.sessionId, before.sessionId);
     assert.equal(entity.eventIndex, before.eventIndex + 1);
     assert.deepEqual(keptFiles(dir, 'client-session.sqlite'), []);
+  });
+});
+
+describe('a new store appears at its path only once it is whole', () => {
+  test('a creation cut short at any step leaves nothing, or a whole store, at the path', () => {
+    for (let step = 1; ; step++) {
+      const dir = folder();
+      const path = join(dir, 'client-session.sqlite');
+      // Every call into SQLite may be the last one before the process dies.
+      let calls = 0;
+      const cut = (): void => {
+        if (++calls === step) throw new Error(`cut short at step ${step}`);
+      };
+      class CutShort extends Database {
+        constructor(file?: string | Buffer, options?: Database.Options) {
+          cut();
+          super(file, options);
+        }
+        override pragma(source: string, options?: Database.PragmaOptions): unknown {
+          cut();
+          return super.pragma(source, options);
+        }
+        override exec(source: string): this {
+          cut();
+          return super.exec(source);
+        }
+      }
+      let whole = false;
+      try {
+        new SqliteSessionStore({ path, Database: CutShort, checkpointInWorker: false }).close();
+        whole = true;
+      } catch (error) {
+        assert.match(String(error), /cut short at step/);
+      }
+
+      const logger = recordingLogger();
+      const next = start(path, logger);
+      assert.deepEqual(logger.lines, [], `cut at step ${step}`);
+      assert.ok(next.durable, `cut at step ${step}`);
+      assert.equal(next.entity.storageMechanism, 'SQLITE');
+      assert.deepEqual(keptFiles(dir, 'client-session.sqlite'), [], `cut at step ${step}`);
+      if (whole) {
+        assert.ok(step > 5, `only ${step - 1} steps`);
+        break;
+      }
+    }
+  });
+
+  test('a build left by a process killed while creating the store is removed once stale', () => {
+    const dir = folder();
+    const path = join(dir, 'client-session.sqlite');
+    const stale = `${path}.new-4242-0badf00d`;
+    const recent = `${path}.new-4343-cafebabe`;
+    const anHourAgo = new Date(Date.now() - 3600_000);
+    for (const file of [stale, `${stale}-wal`]) {
+      writeFileSync(file, 'left by a killed process');
+      utimesSync(file, anHourAgo, anHourAgo);
+    }
+    // Maybe another process building the store at this very moment: left alone.
+    writeFileSync(recent, 'being built');
+
+    new SqliteSessionStore({ path }).close();
+    assert.deepEqual(readdirSync(dir).sort(), [
+      'client-session.sqlite',
+      recent.slice(dir.length + 1),
+    ]);
   });
 });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
@@ -107,6 +107,17 @@ describe('SqliteSessionStore', () => {
     assert.equal(b.getSession(), undefined);
     a.close();
     b.close();
+  });
+
+  test('refuses an empty file at its path, which no store of its own ever is', () => {
+    const path = join(dir, 'empty.sqlite');
+    writeFileSync(path, '');
+    assert.throws(() => new SqliteSessionStore({ path }), {
+      name: 'ClientSessionError',
+      code: 'STORE_FAILED',
+      message: `electron-client-session: the session store ${path} is an empty file (0 bytes), not a session store`,
+    });
+    assert.equal(statSync(path).size, 0);
   });
 
   test('refuses a bad path with a prefixed error', () => {

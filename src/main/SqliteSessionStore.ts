@@ -1,10 +1,11 @@
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 import type BetterSqlite3 from 'better-sqlite3';
 
 import type { StorageMechanism } from '../shared/entity';
 import { ClientSessionError } from '../shared/errors';
+import { createStoreFile } from './createStoreFile';
 import type { SessionStore, StoredSession } from './SessionStore';
 import type {
   SqliteDatabase,
@@ -65,7 +66,9 @@ type Statement = SqliteStatement;
  * `synchronous=NORMAL`: a committed write survives the process being killed.
  *
  * @remarks
- * The file is created readable and writable by the user only. Writes of different processes
+ * The file is created readable and writable by the user only, and appears at its path only once
+ * it is a whole store (see {@link createStoreFile}): an empty file there is refused as broken.
+ * Writes of different processes
  * are serialised by {@link transaction} (an immediate transaction), waiting up to
  * `busyTimeoutMs` for the lock.
  *
@@ -107,20 +110,22 @@ export class SqliteSessionStore implements SessionStore {
     this.name = name;
 
     const Database = options.Database ?? loadBetterSqlite3();
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    // Create the file ourselves so that it is private to the user; SQLite gives the -wal and
-    // -shm files the same mode.
-    closeSync(openSync(this.path, 'a', 0o600));
-
     const busyTimeoutMs = options.busyTimeoutMs ?? 2000;
-    this.db = new Database(this.path, { timeout: busyTimeoutMs });
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    if (!existingStoreFile(this.path)) {
+      createStoreFile(this.path, Database, busyTimeoutMs, (db) => migrate(db, this.path));
+    }
+
+    // The file exists now: SQLite must never create one at the path (see createStoreFile).
+    this.db = new Database(this.path, { timeout: busyTimeoutMs, fileMustExist: true });
     try {
-      // Refused at once, not after a wait, when another process switches a new file meanwhile.
+      // A no-op on a file createStoreFile made. A file an older version left in rollback mode is
+      // switched here, which SQLite refuses at once, not after a wait, while another does it too.
       retryWhileBusy(() => this.db.pragma('journal_mode = WAL'), busyTimeoutMs);
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
       this.db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
-      this.migrate();
+      migrate(this.db, this.path);
       this.selectSession = this.db.prepare('SELECT data FROM sessions WHERE name = ?').pluck();
       this.upsertSession = this.db.prepare(
         'INSERT INTO sessions (name, data) VALUES (?, ?) ' +
@@ -214,37 +219,51 @@ export class SqliteSessionStore implements SessionStore {
   private committed(): void {
     if (this.depth === 0) this.checkpointer?.wrote();
   }
+}
 
-  private migrate(): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    if (version > SQLITE_SCHEMA_VERSION) {
-      throw new ClientSessionError(
-        'STORE_FAILED',
-        `${this.path} was written by a newer version of electron-client-session ` +
-          `(layout ${version}; this version reads ${SQLITE_SCHEMA_VERSION})`,
-      );
-    }
-    if (version === SQLITE_SCHEMA_VERSION) return;
-    const foreign = this.db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-      .pluck()
-      .all()
-      .filter((table) => table !== 'installation' && table !== 'sessions');
-    if (foreign.length > 0) {
-      // Never write into another program's database (or one a stray -wal file replaced).
-      throw new ClientSessionError(
-        'STORE_FAILED',
-        `${this.path} holds tables that are not a session store's (${foreign.join(', ')})`,
-      );
-    }
-    this.db.exec(`
-      BEGIN IMMEDIATE;
-      CREATE TABLE IF NOT EXISTS installation (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS sessions (name TEXT PRIMARY KEY, data TEXT NOT NULL);
-      PRAGMA user_version = ${SQLITE_SCHEMA_VERSION};
-      COMMIT;
-    `);
+/**
+ * Whether `path` holds a file to open as the store (`false`: there is none yet). Throws a
+ * `STORE_FAILED` error naming the path when it is an empty file (this package never leaves one,
+ * see createStoreFile).
+ */
+function existingStoreFile(path: string): boolean {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (stat === undefined) return false;
+  if (!stat.isFile() || stat.size > 0) return true;
+  const problem = 'is an empty file (0 bytes), not a session store';
+  throw new ClientSessionError('STORE_FAILED', `the session store ${path} ${problem}`);
+}
+
+/** Lays out a new store, or finishes one whose creation an older version cut short. */
+function migrate(db: SqliteDatabase, path: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SQLITE_SCHEMA_VERSION) {
+    throw new ClientSessionError(
+      'STORE_FAILED',
+      `${path} was written by a newer version of electron-client-session ` +
+        `(layout ${version}; this version reads ${SQLITE_SCHEMA_VERSION})`,
+    );
   }
+  if (version === SQLITE_SCHEMA_VERSION) return;
+  const foreign = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    .pluck()
+    .all()
+    .filter((table) => table !== 'installation' && table !== 'sessions');
+  if (foreign.length > 0) {
+    // Never write into another program's database (or one a stray -wal file replaced).
+    throw new ClientSessionError(
+      'STORE_FAILED',
+      `${path} holds tables that are not a session store's (${foreign.join(', ')})`,
+    );
+  }
+  db.exec(`
+    BEGIN IMMEDIATE;
+    CREATE TABLE IF NOT EXISTS installation (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS sessions (name TEXT PRIMARY KEY, data TEXT NOT NULL);
+    PRAGMA user_version = ${SQLITE_SCHEMA_VERSION};
+    COMMIT;
+  `);
 }
 
 /** Loads better-sqlite3, or throws a `STORE_FAILED` error saying how to install it. */

@@ -44,8 +44,8 @@ interface Locked {
  * Opens the SQLite session store for an app start, and never fails because of the store:
  * whatever is wrong, the result tracks at once, in memory if need be, after one message.
  *
- * - A damaged file (not a database, truncated, filled by a stray `-wal` of another database, a
- *   folder in its place) or one written by a newer version is renamed with its `-wal`, `-shm`
+ * - A damaged file (not a database, empty, truncated, filled by a stray `-wal` of another
+ *   database, a folder in its place) or one written by a newer version is renamed with its `-wal`, `-shm`
  *   and `-journal` to `<path>.corrupt-<UTC time>` (or `.newer-…`), never deleted, and a fresh
  *   store is created: one warning. The next start finds a healthy store.
  * - A store that cannot be opened for another reason (read-only folder, full disk, a lock held
@@ -172,8 +172,8 @@ function unwritable(
 
 /**
  * Looks at the file through a read-only connection. Returns why it cannot be used, that a lock
- * kept it from being read, or `undefined` when it can be used (or is missing, or empty: SQLite
- * starts an empty file afresh). Throws only when better-sqlite3 itself cannot load.
+ * kept it from being read, or `undefined` when it can be used or is missing. Throws only when
+ * better-sqlite3 itself cannot load.
  */
 function inspect(
   path: string,
@@ -189,7 +189,8 @@ function inspect(
   }
   if (stat.isDirectory()) return { kind: 'corrupt', detail: 'is a folder, not a database file' };
   if (!stat.isFile()) return { kind: 'corrupt', detail: 'is not a regular file' };
-  if (stat.size === 0 && !existsSync(`${path}-wal`)) return undefined;
+  // A new store appears at its path only once it is whole: an empty file is not one of ours.
+  if (stat.size === 0) return { kind: 'corrupt', detail: 'is an empty file (0 bytes)' };
 
   let db: SqliteDatabase;
   try {
