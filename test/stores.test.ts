@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
@@ -118,6 +118,19 @@ describe('SqliteSessionStore', () => {
       message: `electron-client-session: the session store ${path} is an empty file (0 bytes), not a session store`,
     });
     assert.equal(statSync(path).size, 0);
+  });
+
+  test('refuses a folder at its path with a prefixed error naming it', () => {
+    const path = join(dir, 'a-folder.sqlite');
+    mkdirSync(path);
+    assert.throws(() => new SqliteSessionStore({ path }), {
+      name: 'ClientSessionError',
+      code: 'STORE_FAILED',
+      message: new RegExp(
+        `^electron-client-session: the session store ${path} is a folder, not a database file`,
+      ),
+    });
+    assert.deepEqual(readdirSync(path), []);
   });
 
   test('refuses a bad path with a prefixed error', () => {

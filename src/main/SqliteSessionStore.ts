@@ -223,14 +223,21 @@ export class SqliteSessionStore implements SessionStore {
 
 /**
  * Whether `path` holds a file to open as the store (`false`: there is none yet). Throws a
- * `STORE_FAILED` error naming the path when it is an empty file (this package never leaves one,
- * see createStoreFile).
+ * `STORE_FAILED` error naming the path when what is there cannot be a store: a folder, something
+ * other than a file, or an empty file (this package never leaves one, see createStoreFile).
  */
 function existingStoreFile(path: string): boolean {
   const stat = statSync(path, { throwIfNoEntry: false });
   if (stat === undefined) return false;
-  if (!stat.isFile() || stat.size > 0) return true;
-  const problem = 'is an empty file (0 bytes), not a session store';
+  const problem = stat.isDirectory()
+    ? 'is a folder, not a database file: options.path must name the file itself, for example ' +
+      "join(folder, 'client-session.sqlite')"
+    : !stat.isFile()
+      ? 'is not a regular file'
+      : stat.size === 0
+        ? 'is an empty file (0 bytes), not a session store'
+        : undefined;
+  if (problem === undefined) return true;
   throw new ClientSessionError('STORE_FAILED', `the session store ${path} ${problem}`);
 }
 
