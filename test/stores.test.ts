@@ -209,6 +209,34 @@ describe('SQLite store options: a mistake throws INVALID_OPTION before the disk 
   }
 });
 
+describe('ElectronStoreSessionStore', () => {
+  test('names that are also Object.prototype keys are sessions like any other', () => {
+    const cwd = join(dir, 'conf-prototype-names');
+    const open = (name: string) =>
+      new ElectronStoreSessionStore({ store: new Conf({ cwd }), name });
+    open('default').setSession(record);
+    const names = ['constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf'];
+    for (const name of names) {
+      const store = open(name);
+      assert.equal(store.getSession(), undefined, name);
+      store.deleteSession();
+      assert.equal(store.claimUserId(eventId()), record.userId, name);
+    }
+    assert.deepEqual(
+      Object.keys(new Conf({ cwd }).get('electronClientSession.sessions') as object),
+      ['default'],
+    );
+
+    names.forEach((name, i) => open(name).setSession({ ...record, sessionIndex: 10 + i }));
+    names.forEach((name, i) => assert.equal(open(name).getSession()?.sessionIndex, 10 + i, name));
+    assert.deepEqual(open('default').getSession(), record);
+    for (const name of names) open(name).deleteSession();
+    for (const name of names) assert.equal(open(name).getSession(), undefined, name);
+    assert.deepEqual(open('default').getSession(), record);
+    assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, 'sessionIndex'), false);
+  });
+});
+
 test('a session on the electron-store store continues after a restart', () => {
   const clock = new FakeClock();
   const cwd = join(dir, 'conf-restart');

@@ -29,8 +29,10 @@ export interface ElectronStoreSessionStoreOptions {
 }
 
 interface Saved {
-  userId?: string;
-  sessions?: Record<string, unknown>;
+  /** Everything under the key, kept as it is when writing. */
+  readonly all: Record<string, unknown>;
+  readonly userId: string | undefined;
+  readonly sessions: Record<string, unknown>;
 }
 
 /**
@@ -61,37 +63,53 @@ export class ElectronStoreSessionStore implements SessionStore {
   }
 
   getSession(): StoredSession | undefined {
-    const value = this.read().sessions?.[this.name];
-    if (value === undefined) return undefined;
-    return parseStoredSession(value, `electron-store key "${this.key}"`);
+    const { sessions } = this.read();
+    if (!Object.hasOwn(sessions, this.name)) return undefined;
+    return parseStoredSession(sessions[this.name], `electron-store key "${this.key}"`);
   }
 
   setSession(session: StoredSession): void {
     const saved = this.read();
     this.kv.set(this.key, {
-      ...saved,
+      ...saved.all,
       userId: saved.userId ?? session.userId,
+      // A computed key: even '__proto__' becomes a key of its own, not the object's prototype.
       sessions: { ...saved.sessions, [this.name]: { ...session } },
     });
   }
 
   deleteSession(): void {
     const saved = this.read();
-    if (saved.sessions === undefined || !(this.name in saved.sessions)) return;
+    if (!Object.hasOwn(saved.sessions, this.name)) return;
     const sessions = { ...saved.sessions };
     delete sessions[this.name];
-    this.kv.set(this.key, { ...saved, sessions });
+    this.kv.set(this.key, { ...saved.all, sessions });
   }
 
   claimUserId(candidate: string): string {
     const saved = this.read();
-    if (typeof saved.userId === 'string') return saved.userId;
-    this.kv.set(this.key, { ...saved, userId: candidate });
+    if (saved.userId !== undefined) return saved.userId;
+    this.kv.set(this.key, { ...saved.all, userId: candidate });
     return candidate;
   }
 
+  /**
+   * What is kept under the key. Only own properties count: a session name such as
+   * `constructor` or `toString` must not read `Object.prototype`.
+   */
   private read(): Saved {
     const value = this.kv.get(this.key);
-    return value !== null && typeof value === 'object' ? (value as Saved) : {};
+    const all = isRecord(value) ? value : {};
+    const userId = Object.hasOwn(all, 'userId') ? all.userId : undefined;
+    const sessions = Object.hasOwn(all, 'sessions') ? all.sessions : undefined;
+    return {
+      all,
+      userId: typeof userId === 'string' ? userId : undefined,
+      sessions: isRecord(sessions) ? sessions : {},
+    };
   }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
