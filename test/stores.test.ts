@@ -13,8 +13,10 @@ import {
   MemorySessionStore,
   SqliteSessionStore,
 } from '../src/main';
-import { openSqliteStore } from '../src/main';
+import { clientSessionPlugin, openSqliteStore } from '../src/main';
+import { ResilientStore } from '../src/main/ResilientStore';
 import type {
+  OpenSqliteStoreOptions,
   KeyValueStore,
   SessionStore,
   SqliteDatabaseConstructor,
@@ -23,6 +25,8 @@ import type {
 } from '../src/main';
 import { FakeClock } from './support/clock';
 import { eventId } from './support/ids';
+import { recordingLogger } from './support/reliability';
+import type { RecordingLogger } from './support/reliability';
 import { tempDir } from './support/tmp';
 
 const dir = tempDir();
@@ -184,6 +188,7 @@ describe('SQLite store options: a mistake throws INVALID_OPTION before the disk 
     ['a Database that is an object', { path, Database: {} as never }, /options\.Database/],
     ['an empty name', { path, name: '' }, /options\.name/],
     ['checkpointInWorker not boolean', { path, checkpointInWorker: 'yes' as never }, /checkpoint/],
+    ['a logger without methods', { path, logger: 'console' as never }, /options\.logger must/],
   ];
   const opens: [string, (options: SqliteSessionStoreOptions) => unknown][] = [
     ['new SqliteSessionStore', (options) => new SqliteSessionStore(options)],
@@ -234,6 +239,71 @@ describe('ElectronStoreSessionStore', () => {
     for (const name of names) assert.equal(open(name).getSession(), undefined, name);
     assert.deepEqual(open('default').getSession(), record);
     assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, 'sessionIndex'), false);
+  });
+});
+
+describe('unknown options: ignored with one warning naming them, as new ClientSession() does', () => {
+  const path = (name: string) => join(dir, 'unknown-options', `${name}.sqlite`);
+  const session = new ClientSession({ store: new MemorySessionStore() });
+  const conf = () => new Conf({ cwd: join(dir, 'conf-unknown') });
+  const opens: [string, (logger: RecordingLogger) => unknown][] = [
+    [
+      'new SqliteSessionStore()',
+      (logger) => new SqliteSessionStore({ path: path('a'), logger, busyTimeout: 5 } as never),
+    ],
+    [
+      'openSqliteStore()',
+      (logger) => openSqliteStore({ path: path('b'), logger, busyTimeout: 5 } as never),
+    ],
+    [
+      'new ElectronStoreSessionStore()',
+      (logger) => new ElectronStoreSessionStore({ store: conf(), logger, busyTimeout: 5 } as never),
+    ],
+    [
+      'new ResilientStore()',
+      (logger) =>
+        new ResilientStore({ store: new MemorySessionStore(), logger, busyTimeout: 5 } as never),
+    ],
+    [
+      'clientSessionPlugin()',
+      (logger) => {
+        clientSessionPlugin(session, { logger, busyTimeout: 5 } as never);
+        return undefined;
+      },
+    ],
+  ];
+  for (const [call, open] of opens) {
+    test(call, () => {
+      const logger = recordingLogger();
+      (open(logger) as { close?: () => void } | undefined)?.close?.();
+      assert.deepEqual(logger.lines, [
+        { level: 'warn', message: `${call} ignores unknown options: busyTimeout` },
+      ]);
+    });
+  }
+
+  test('every option openSqliteStore knows is taken without a warning, by it and its store', () => {
+    const logger = recordingLogger();
+    const options: Required<OpenSqliteStoreOptions> = {
+      path: path('all'),
+      name: 'all',
+      busyTimeoutMs: 100,
+      Database,
+      checkpointInWorker: false,
+      logger,
+      retryAfterMs: 1000,
+      maxRetryAfterMs: 2000,
+      clock: Date.now,
+    };
+    openSqliteStore(options).close();
+    new SqliteSessionStore(options).close();
+    assert.deepEqual(logger.lines, [
+      {
+        level: 'warn',
+        message:
+          'new SqliteSessionStore() ignores unknown options: retryAfterMs, maxRetryAfterMs, clock',
+      },
+    ]);
   });
 });
 

@@ -1,7 +1,10 @@
 import type { StorageMechanism } from '../shared/entity';
 import { ClientSessionError } from '../shared/errors';
+import { createConsoleLogger } from '../shared/logger';
+import type { Logger } from '../shared/logger';
 import type { SessionStore, StoredSession } from './SessionStore';
 import { parseStoredSession } from './storedSession';
+import { warnUnknownOptions } from './warnUnknownOptions';
 
 /**
  * What the store needs of an electron-store (or `conf`) instance: its `get`, `set` and
@@ -26,7 +29,19 @@ export interface ElectronStoreSessionStoreOptions {
    * @default 'electronClientSession'
    */
   readonly key?: string;
+  /**
+   * Where the warning about unknown options goes (the store logs nothing else: it throws).
+   * @default a console logger at level `warn`
+   */
+  readonly logger?: Logger;
 }
+
+const KNOWN: Record<keyof ElectronStoreSessionStoreOptions, true> = {
+  store: true,
+  name: true,
+  key: true,
+  logger: true,
+};
 
 interface Saved {
   /** Everything under the key, kept as it is when writing. */
@@ -57,6 +72,12 @@ export class ElectronStoreSessionStore implements SessionStore {
         'new ElectronStoreSessionStore(options) needs options.store, an electron-store instance',
       );
     }
+    warnUnknownOptions(
+      options,
+      KNOWN,
+      'new ElectronStoreSessionStore()',
+      options.logger ?? createConsoleLogger(),
+    );
     this.kv = kv;
     this.name = options.name ?? 'default';
     this.key = options.key ?? 'electronClientSession';

@@ -4,6 +4,7 @@ import { createConsoleLogger } from '../shared/logger';
 import type { Logger } from '../shared/logger';
 import { describeStoreError } from './describeStoreError';
 import { MemorySessionStore } from './MemorySessionStore';
+import { warnUnknownOptions } from './warnUnknownOptions';
 import type { SessionStore, StoredSession } from './SessionStore';
 
 export interface ResilientStoreOptions {
@@ -25,6 +26,14 @@ export interface ResilientStoreOptions {
   /** The time now, in epoch milliseconds. @default Date.now */
   readonly clock?: () => number;
 }
+
+const KNOWN: Record<keyof ResilientStoreOptions, true> = {
+  store: true,
+  logger: true,
+  retryAfterMs: true,
+  maxRetryAfterMs: true,
+  clock: true,
+};
 
 /**
  * Wraps any {@link SessionStore} so that a failure of it never reaches the app: the first error
@@ -71,6 +80,7 @@ export class ResilientStore implements SessionStore {
     }
     this.inner = options.store;
     this.logger = options.logger ?? createConsoleLogger();
+    warnUnknownOptions(options, KNOWN, 'new ResilientStore()', this.logger);
     this.clock = options.clock ?? Date.now;
     this.firstWaitMs = waitOption('retryAfterMs', options.retryAfterMs, 30_000);
     this.maxWaitMs = waitOption('maxRetryAfterMs', options.maxRetryAfterMs, 1_800_000);

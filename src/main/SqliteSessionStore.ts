@@ -5,6 +5,8 @@ import type BetterSqlite3 from 'better-sqlite3';
 
 import type { StorageMechanism } from '../shared/entity';
 import { ClientSessionError } from '../shared/errors';
+import { createConsoleLogger } from '../shared/logger';
+import type { Logger } from '../shared/logger';
 import { createStoreFile } from './createStoreFile';
 import type { SessionStore, StoredSession } from './SessionStore';
 import type {
@@ -17,6 +19,7 @@ import { assertSqliteStoreOptions } from './sqliteStoreOptions';
 import { retryWhileBusy } from './retryWhileBusy';
 import { parseStoredSession } from './storedSession';
 import { WalCheckpointer } from './WalCheckpointer';
+import { warnUnknownOptions } from './warnUnknownOptions';
 
 /** Layout of the database file; kept in `PRAGMA user_version`. */
 export const SQLITE_SCHEMA_VERSION = 1;
@@ -52,7 +55,21 @@ export interface SqliteSessionStoreOptions {
    * @default true
    */
   readonly checkpointInWorker?: boolean;
+  /**
+   * Where the warning about unknown options goes (the store logs nothing else: it throws).
+   * @default a console logger at level `warn`
+   */
+  readonly logger?: Logger;
 }
+
+const KNOWN: Record<keyof SqliteSessionStoreOptions, true> = {
+  path: true,
+  name: true,
+  busyTimeoutMs: true,
+  Database: true,
+  checkpointInWorker: true,
+  logger: true,
+};
 
 /** The WAL length at which the writing connection checkpoints by itself, in pages. */
 const AUTOCHECKPOINT_PAGES = 1000;
@@ -105,6 +122,12 @@ export class SqliteSessionStore implements SessionStore {
 
   constructor(options: SqliteSessionStoreOptions) {
     assertSqliteStoreOptions(options, 'new SqliteSessionStore(options)');
+    warnUnknownOptions(
+      options,
+      KNOWN,
+      'new SqliteSessionStore()',
+      options.logger ?? createConsoleLogger(),
+    );
     const name = options.name ?? 'default';
     this.path = options.path;
     this.name = name;

@@ -4,6 +4,7 @@ import type { Logger } from '../shared/logger';
 import { createStampingPlugin } from '../shared/stampingPlugin';
 import type { PayloadBuilderLike, StampingPlugin } from '../shared/stampingPlugin';
 import type { ClientSession } from './ClientSession';
+import { warnUnknownOptions } from './warnUnknownOptions';
 
 export type { PayloadBuilderLike };
 
@@ -14,6 +15,8 @@ export interface ClientSessionPluginOptions {
   /** Where a failure to stamp is reported. @default a console logger at level `warn` */
   readonly logger?: Logger;
 }
+
+const KNOWN: Record<keyof ClientSessionPluginOptions, true> = { logger: true };
 
 /**
  * Makes a plugin for `@snowplow/node-tracker` (any tracker on `@snowplow/tracker-core`) that
@@ -40,8 +43,13 @@ export function clientSessionPlugin(
         'tracker its .plugin instead)',
     );
   }
-  return createStampingPlugin(
-    (eventId, timestamp) => session.stamp(eventId, timestamp),
-    options.logger ?? createConsoleLogger(),
-  );
+  if (options === null || typeof options !== 'object') {
+    throw new ClientSessionError(
+      'INVALID_OPTION',
+      'clientSessionPlugin(session, options) takes an options object such as { logger }',
+    );
+  }
+  const logger = options.logger ?? createConsoleLogger();
+  warnUnknownOptions(options, KNOWN, 'clientSessionPlugin()', logger);
+  return createStampingPlugin((eventId, timestamp) => session.stamp(eventId, timestamp), logger);
 }

@@ -11,6 +11,7 @@ import type { SqliteDatabase, SqliteDatabaseConstructor } from './SqliteDatabase
 import { assertSqliteStoreOptions } from './sqliteStoreOptions';
 import { readStoreReadOnly } from './readStoreReadOnly';
 import { parseStoredSession } from './storedSession';
+import { warnUnknownOptions } from './warnUnknownOptions';
 
 export interface OpenSqliteStoreOptions extends SqliteSessionStoreOptions {
   /** Where the one warning (or error) goes. @default a console logger at level `warn` */
@@ -26,6 +27,18 @@ export interface OpenSqliteStoreOptions extends SqliteSessionStoreOptions {
   /** The time now, in epoch milliseconds; also names the files kept aside. @default Date.now */
   readonly clock?: () => number;
 }
+
+const KNOWN: Record<keyof OpenSqliteStoreOptions, true> = {
+  path: true,
+  name: true,
+  busyTimeoutMs: true,
+  Database: true,
+  checkpointInWorker: true,
+  logger: true,
+  retryAfterMs: true,
+  maxRetryAfterMs: true,
+  clock: true,
+};
 
 /** Why a file at the store's path cannot be used; `kind` names the copy kept aside. */
 interface Unusable {
@@ -65,6 +78,7 @@ interface Locked {
 export function openSqliteStore(options: OpenSqliteStoreOptions): ResilientStore {
   assertSqliteStoreOptions(options, 'openSqliteStore(options)');
   const { path, logger = createConsoleLogger(), clock = Date.now } = options;
+  warnUnknownOptions(options, KNOWN, 'openSqliteStore()', logger);
   const inMemory = (error: unknown): ResilientStore => ResilientStore.inMemory(error, { logger });
 
   let Database: SqliteDatabaseConstructor;
@@ -107,7 +121,15 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): ResilientStore
     }
 
     try {
-      const store = new SqliteSessionStore({ ...options, Database });
+      const { name, busyTimeoutMs, checkpointInWorker } = options;
+      const store = new SqliteSessionStore({
+        path,
+        name,
+        busyTimeoutMs,
+        Database,
+        checkpointInWorker,
+        logger,
+      });
       if (unusable !== undefined) {
         logger.warn(
           `${path} ${unusable.detail}. Kept it as ${keptAs} and started a fresh store: a new ` +

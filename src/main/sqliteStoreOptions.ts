@@ -20,7 +20,7 @@ export function assertSqliteStoreOptions(options: SqliteSessionStoreOptions, cal
   if (options === null || typeof options !== 'object') {
     fail(`${caller} takes an object with path, the database file`);
   }
-  const { path, name, busyTimeoutMs, Database, checkpointInWorker } = options;
+  const { path, name, busyTimeoutMs, Database, checkpointInWorker, logger } = options;
   if (typeof path !== 'string' || path === '' || path.includes('\0')) {
     fail(
       `${caller} needs options.path, the absolute path of the database file, got ${shown(path)}`,
@@ -61,6 +61,15 @@ export function assertSqliteStoreOptions(options: SqliteSessionStoreOptions, cal
   }
   if (checkpointInWorker !== undefined && typeof checkpointInWorker !== 'boolean') {
     fail(`options.checkpointInWorker must be true or false, got ${shown(checkpointInWorker)}`);
+  }
+  const methods = ['error', 'warn', 'info', 'debug'] as const;
+  if (
+    logger !== undefined &&
+    (logger === null ||
+      typeof logger !== 'object' ||
+      methods.some((method) => typeof logger[method] !== 'function'))
+  ) {
+    fail('options.logger must have error, warn, info and debug methods (console fits)');
   }
 }
 
