@@ -346,6 +346,29 @@ describe('ResilientStore around any store', () => {
     assert.ok(inner.calls < 100, `${inner.calls} calls to the broken store`);
   });
 
+  test('a failure raised by the package itself is told once, without a second prefix or code', () => {
+    const path = join(root, 'newer-record.sqlite');
+    const logger = recordingLogger();
+    const store = new ResilientStore({ store: new SqliteSessionStore({ path }), logger });
+    const session = new ClientSession({ store, logger });
+    session.stamp(eventId(), Date.now());
+    // Another process, of a newer version, rewrites the record meanwhile.
+    const db = new Database(path);
+    const data = JSON.parse(db.prepare('SELECT data FROM sessions').pluck().get() as string);
+    db.prepare('UPDATE sessions SET data = ?').run(JSON.stringify({ ...data, version: 2 }));
+    db.close();
+
+    session.startNewSession();
+    session.close();
+    assert.equal(logger.count('warn'), 1, JSON.stringify(logger.lines));
+    assert.equal(
+      logger.lines[0]?.message,
+      `the session store failed: the session stored in ${path} has layout version 2; this ` +
+        'version reads only 1. Tracking goes on in memory; sessions are not kept across a ' +
+        'restart until the store works again. It is tried again in 30 s, then less often',
+    );
+  });
+
   test('an error of the engine inside a transaction is not mistaken for a store failure', () => {
     const logger = recordingLogger();
     const store = new ResilientStore({ store: new BreakableStore(new Error('unused')), logger });

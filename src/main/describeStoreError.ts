@@ -1,6 +1,8 @@
 import { accessSync, constants, existsSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 
+import { ClientSessionError, PREFIX } from '../shared/errors';
+
 /** Codes (SQLite's and the file system's) meaning a file or folder of the store refused a write. */
 const CANNOT_WRITE = /^(SQLITE_READONLY|SQLITE_CANTOPEN|SQLITE_PERM|EROFS|EACCES|EPERM)/;
 
@@ -21,6 +23,9 @@ const HINTS: ReadonlyArray<readonly [RegExp, string]> = [
  * as `SQLITE_IOERR_SHMSIZE`) says so, as checked at the time of the call.
  */
 export function describeStoreError(error: unknown, path?: string): string {
+  // The package's own errors are told by their text: the message this goes into is prefixed
+  // already (by the logger), and a code such as STORE_FAILED says nothing more.
+  if (error instanceof ClientSessionError) return withoutPrefix(error.message);
   const code = errorCode(error);
   const hint = CANNOT_WRITE.test(code)
     ? cannotWrite(path)
@@ -30,6 +35,10 @@ export function describeStoreError(error: unknown, path?: string): string {
   const message = error instanceof Error ? error.message : String(error);
   const detail = code === '' || message.startsWith(code) ? message : `${code}: ${message}`;
   return hint === undefined ? detail : `${hint} (${detail})`;
+}
+
+function withoutPrefix(message: string): string {
+  return message.startsWith(`${PREFIX}: `) ? message.slice(PREFIX.length + 2) : message;
 }
 
 function cannotWrite(path: string | undefined): string {
