@@ -9,6 +9,7 @@ import {
   buildStructEvent,
   newTracker,
 } from '@snowplow/node-tracker';
+import { payloadBuilder } from '@snowplow/tracker-core';
 import type { CorePlugin } from '@snowplow/tracker-core';
 
 import {
@@ -19,6 +20,7 @@ import {
   clientSessionPlugin,
 } from '../src/main';
 import { startCollector } from './support/collector';
+import { eventId } from './support/ids';
 import { assertValidClientSession } from './support/schemas';
 import { tempDir } from './support/tmp';
 
@@ -128,4 +130,33 @@ test('an event that cannot be stamped goes out without the entity; each kind of 
     'an event could not be stamped and was sent without client_session: INVALID_ARGUMENT',
     'an event could not be stamped and was sent without client_session: CLOSED',
   ]);
+});
+
+test('a payload without a usable eid or timestamp is reported with the value it held', () => {
+  const session = new ClientSession({ store: new MemorySessionStore() });
+  const messages: string[] = [];
+  const ignore = (): void => undefined;
+  const logger = {
+    error: (_message: string, error?: unknown) => messages.push((error as Error).message),
+    warn: ignore,
+    info: ignore,
+    debug: ignore,
+  };
+  const cases: [Record<string, unknown>, string][] = [
+    [{ dtm: String(Date.now()) }, 'its eid), got undefined'],
+    [{ eid: 42, dtm: String(Date.now()) }, 'its eid), got 42'],
+    [{ eid: 'undefined', dtm: String(Date.now()) }, 'its eid), got "undefined"'],
+    [{ eid: eventId(), dtm: 'soon' }, 'end of year 9999), got "soon"'],
+  ];
+  for (const [fields, expected] of cases) {
+    // A new plugin each time: each reports its first failure of a kind only.
+    const plugin = clientSessionPlugin(session, { logger });
+    const builder = payloadBuilder();
+    builder.addDict(fields);
+    plugin.beforeTrack(builder);
+    assert.ok(messages.at(-1)?.endsWith(expected), `${messages.at(-1)} ends with ${expected}`);
+  }
+  assert.equal(messages.length, cases.length);
+  assert.equal(session.getSnapshot().entity, null);
+  session.close();
 });

@@ -31,7 +31,11 @@ export function createStampingPlugin(
     beforeTrack(payloadBuilder) {
       const payload = payloadBuilder.getPayload();
       try {
-        const entity = stamp(String(payload.eid), Number(payload.ttm ?? payload.dtm ?? Date.now()));
+        // Passed on as found (a timestamp string as its number), so that a missing or odd value is
+        // described as what it is: `got undefined`, not `got "undefined"`.
+        const eventId = payload.eid as string;
+        const timestamp = numeric(payload.ttm ?? payload.dtm ?? Date.now()) as number;
+        const entity = stamp(eventId, timestamp);
         payloadBuilder.addContextEntity(clientSessionContext(entity) as never);
       } catch (error) {
         const kind = (error as { code?: unknown } | null)?.code;
@@ -42,4 +46,9 @@ export function createStampingPlugin(
       }
     },
   };
+}
+
+/** The payload keeps timestamps as strings of digits: those become numbers, the rest stays. */
+function numeric(value: unknown): unknown {
+  return typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value;
 }
