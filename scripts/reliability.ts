@@ -10,6 +10,7 @@ import {
   mkdtempSync,
   openSync,
   rmSync,
+  statSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -27,13 +28,17 @@ import { BREAKAGES, startTwice, writeHealthyStore } from '../test/support/broken
 import { FakeClock } from '../test/support/clock';
 import { runFreshOpens } from '../test/support/freshOpens';
 import { eventId } from '../test/support/ids';
+import { fuzzIpc } from '../test/support/ipcFuzz';
 import { LockHolder, Tmpfs, canMount, recordingLogger } from '../test/support/reliability';
 import { seededRandom } from '../test/support/stamperProtocol';
 import {
+  betterSqlite3Everywhere,
+  problemsWithoutBetterSqlite3,
   runKillRounds,
   runLinedUp,
   runSimultaneousFirst,
   runTogether,
+  runWithoutBetterSqlite3,
 } from '../test/support/stampers';
 
 interface CaseResult {
@@ -73,11 +78,16 @@ async function killCase(): Promise<void> {
     failures: result.failures.length,
     lost:
       `${result.skippedIndexes} event indexes skipped over ${result.restartsChecked} checked ` +
-      `restarts (reserved, never reused); at most ${result.maxActivityLostMs} ms of ` +
+      `restarts, ${perRestart(result.skippedIndexes, result.restartsChecked)} each on average ` +
+      `(reserved, never reused; see below); at most ${result.maxActivityLostMs} ms of ` +
       `lastActivity; no session, transition or request (${result.kills} kills, ` +
       `${result.entities} events, ${result.sessions} sessions)`,
     problems: result.failures,
   });
+}
+
+function perRestart(skipped: number, restarts: number): string {
+  return restarts === 0 ? 'none' : String(Math.round(skipped / restarts));
 }
 
 async function togetherCase(): Promise<void> {
@@ -177,8 +187,8 @@ function brokenCases(): void {
       problems.push(...result.problems);
     }
     const lost =
-      setAside === 0
-        ? 'nothing (SQLite starts an empty file afresh)'
+      breakage === 'zero length'
+        ? `nothing: an empty file holds no session (kept aside ${setAside} times)`
         : `the broken store's user id and session count, ${setAside} times (files kept aside)`;
     report({ name: `broken at start: ${breakage}`, trials, failures, lost, problems });
   }
@@ -211,11 +221,94 @@ function cannotLoadCase(): void {
     if (attempts !== 1 || logger.count('error') !== 1 || logger.lines.length !== 1) failures++;
   }
   report({
-    name: 'better-sqlite3 cannot load',
+    name: 'better-sqlite3 built for another ABI',
     trials,
     failures,
     lost: 'every session of that run (memory only, one error, no retry)',
     problems: [],
+  });
+}
+
+/** A bundled app started with no better-sqlite3 to find (MODULE_NOT_FOUND). */
+async function notInstalledCase(): Promise<void> {
+  const skip = betterSqlite3Everywhere();
+  if (skip !== false) {
+    console.log(`better-sqlite3 not installed: skipped, ${skip}`);
+    return;
+  }
+  const trials = 5;
+  let failures = 0;
+  const problems: string[] = [];
+  for (let trial = 0; trial < trials; trial++) {
+    const dir = folder();
+    const found = problemsWithoutBetterSqlite3(dir, await runWithoutBetterSqlite3(dir));
+    if (found.length > 0) failures++;
+    problems.push(...found);
+  }
+  report({
+    name: 'better-sqlite3 not installed',
+    trials,
+    failures,
+    lost: 'every session of that run (memory only, one error saying what to install)',
+    problems,
+  });
+}
+
+/** New stores, and fresh ones made after setting a broken file aside, under several umasks. */
+function fileModeCase(): void {
+  const umasks = [0o000, 0o002, 0o022, 0o077];
+  let trials = 0;
+  let failures = 0;
+  const problems: string[] = [];
+  for (const umask of umasks) {
+    for (const broken of [false, true]) {
+      for (let trial = 0; trial < 5; trial++) {
+        trials++;
+        const dir = join(folder(), 'new-folder');
+        const path = join(dir, 'client-session.sqlite');
+        if (broken) {
+          mkdirSync(dir, { mode: 0o755 });
+          writeFileSync(path, randomBytes(4096), { mode: 0o644 });
+        }
+        const previous = process.umask(umask);
+        try {
+          const session = new ClientSession({
+            store: openSqliteStore({ path, logger: recordingLogger() }),
+          });
+          session.stamp(eventId(), Date.now());
+          const modes = [path, `${path}-wal`, `${path}-shm`].map(
+            (file) => statSync(file).mode & 0o777,
+          );
+          session.close();
+          const folderMode = statSync(dir).mode & 0o777;
+          if (modes.some((mode) => mode !== 0o600) || (!broken && folderMode !== 0o700)) {
+            failures++;
+            const shown = [...modes, folderMode].map((mode) => mode.toString(8)).join(' ');
+            problems.push(`umask ${umask.toString(8)}: modes ${shown}`);
+          }
+        } finally {
+          process.umask(previous);
+        }
+      }
+    }
+  }
+  report({
+    name: 'store file mode 0600, folder 0700',
+    trials,
+    failures,
+    lost: 'nothing (4 umasks; new stores and fresh ones after a broken file)',
+    problems,
+  });
+}
+
+async function ipcFuzzCase(): Promise<void> {
+  const { trials, failures } = await fuzzIpc(20_000, Date.now() % 2 ** 31);
+  report({
+    name: 'IPC: hostile requests to the handlers',
+    trials,
+    failures: failures.length,
+    lost: 'nothing: an error for each, no crash, the session unmoved, no prototype polluted',
+    problems: failures,
   });
 }
 
@@ -476,10 +569,13 @@ async function main(): Promise<void> {
     await freshOpensCase();
     windowsCase();
     brokenCases();
+    fileModeCase();
     cannotLoadCase();
+    await notInstalledCase();
     await whileRunningCases();
     readOnlyCase();
     await readOnlyWhileRunningCase();
+    await ipcFuzzCase();
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

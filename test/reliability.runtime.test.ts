@@ -34,6 +34,10 @@ import { runLinedUp } from './support/stampers';
 import { assertValidClientSession } from './support/schemas';
 import { tempDir } from './support/tmp';
 
+// Skips are given to each test, not to its suite, so that node's summary counts them as skipped.
+const NEEDS_MOUNT = !canMount() && 'needs mount (root)';
+const AS_NOBODY = cannotRunAsNobody();
+
 const root = tempDir('ecs-runtime-');
 
 /** Every (sessionId, eventIndex) pair once: throws naming the first repeat. */
@@ -70,67 +74,71 @@ function storedSession(path: string): StoredSession {
   }
 }
 
-describe('the disk fills up while running (SPEC 6)', { skip: !canMount() && 'needs mount' }, () => {
-  test('one warning, tracking in memory, no index issued twice across restarts, recovery', () => {
-    const fs = new Tmpfs(join(root, 'full'), 8192);
-    after(() => fs.unmount());
-    const path = join(fs.dir, 'client-session.sqlite');
-    const clock = new FakeClock(Date.now());
-    const logger = recordingLogger();
-    const entities: ClientSessionEntity[] = [];
-    const run = (session: ClientSession, events: number) => {
-      for (let i = 0; i < events; i++) {
-        clock.advanceSeconds(1);
-        const entity = session.stamp(eventId(), clock.time);
-        assertValidClientSession(entity);
-        entities.push(entity);
-      }
-    };
-    const open = () => {
-      const store = openSqliteStore({ path, logger, clock: clock.now });
-      return { store, session: new ClientSession({ store, clock: clock.now, logger }) };
-    };
+describe('the disk fills up while running (SPEC 6)', () => {
+  test(
+    'one warning, tracking in memory, no index issued twice across restarts, recovery',
+    { skip: NEEDS_MOUNT },
+    () => {
+      const fs = new Tmpfs(join(root, 'full'), 8192);
+      after(() => fs.unmount());
+      const path = join(fs.dir, 'client-session.sqlite');
+      const clock = new FakeClock(Date.now());
+      const logger = recordingLogger();
+      const entities: ClientSessionEntity[] = [];
+      const run = (session: ClientSession, events: number) => {
+        for (let i = 0; i < events; i++) {
+          clock.advanceSeconds(1);
+          const entity = session.stamp(eventId(), clock.time);
+          assertValidClientSession(entity);
+          entities.push(entity);
+        }
+      };
+      const open = () => {
+        const store = openSqliteStore({ path, logger, clock: clock.now });
+        return { store, session: new ClientSession({ store, clock: clock.now, logger }) };
+      };
 
-    const first = open();
-    run(first.session, 5);
-    const filler = fillDisk(fs.dir);
-    run(first.session, 300);
-    assert.equal(first.store.durable, false);
-    assert.equal(logger.count('warn'), 1);
-    assert.match(logger.lines[0]?.message ?? '', /the disk is full/);
-    const beforeFull = entities[4] as ClientSessionEntity;
-    const inMemory = entities.at(-1) as ClientSessionEntity;
-    assert.equal(inMemory.storageMechanism, 'LOCAL_STORAGE');
-    // The session the disk knows is left behind: its indexes beyond the reservation on disk
-    // would come again after a restart.
-    assert.equal(inMemory.previousSessionId, beforeFull.sessionId);
-    first.session.close();
+      const first = open();
+      run(first.session, 5);
+      const filler = fillDisk(fs.dir);
+      run(first.session, 300);
+      assert.equal(first.store.durable, false);
+      assert.equal(logger.count('warn'), 1);
+      assert.match(logger.lines[0]?.message ?? '', /the disk is full/);
+      const beforeFull = entities[4] as ClientSessionEntity;
+      const inMemory = entities.at(-1) as ClientSessionEntity;
+      assert.equal(inMemory.storageMechanism, 'LOCAL_STORAGE');
+      // The session the disk knows is left behind: its indexes beyond the reservation on disk
+      // would come again after a restart.
+      assert.equal(inMemory.previousSessionId, beforeFull.sessionId);
+      first.session.close();
 
-    // Restarted with the disk still full: reads the old state, cannot write, moves on again.
-    const second = open();
-    run(second.session, 300);
-    assert.equal(second.store.durable, false);
-    assertNoRepeatedPair(entities);
+      // Restarted with the disk still full: reads the old state, cannot write, moves on again.
+      const second = open();
+      run(second.session, 300);
+      assert.equal(second.store.durable, false);
+      assertNoRepeatedPair(entities);
 
-    // Space comes back: the first write after the retry wait (doubled at each failed try, at
-    // most 30 minutes) puts the session back on disk.
-    rmSync(filler);
-    clock.advanceSeconds(1800);
-    run(second.session, 1);
-    assert.equal(second.store.durable, true);
-    assert.match(logger.lines.at(-1)?.message ?? '', /works again/);
-    const live = entities.at(-1) as ClientSessionEntity;
-    assert.equal(live.storageMechanism, 'SQLITE');
-    assert.equal(storedSession(path).sessionId, live.sessionId);
-    second.session.close();
+      // Space comes back: the first write after the retry wait (doubled at each failed try, at
+      // most 30 minutes) puts the session back on disk.
+      rmSync(filler);
+      clock.advanceSeconds(1800);
+      run(second.session, 1);
+      assert.equal(second.store.durable, true);
+      assert.match(logger.lines.at(-1)?.message ?? '', /works again/);
+      const live = entities.at(-1) as ClientSessionEntity;
+      assert.equal(live.storageMechanism, 'SQLITE');
+      assert.equal(storedSession(path).sessionId, live.sessionId);
+      second.session.close();
 
-    const third = open();
-    run(third.session, 3);
-    third.session.close();
-    assert.equal((entities.at(-1) as ClientSessionEntity).sessionId, live.sessionId);
-    assertNoRepeatedPair(entities);
-    assert.equal(logger.count('warn'), 2, 'one per start that found the disk full');
-  });
+      const third = open();
+      run(third.session, 3);
+      third.session.close();
+      assert.equal((entities.at(-1) as ClientSessionEntity).sessionId, live.sessionId);
+      assertNoRepeatedPair(entities);
+      assert.equal(logger.count('warn'), 2, 'one per start that found the disk full');
+    },
+  );
 });
 
 describe('another process holds the database lock past the wait (SPEC 6)', () => {
@@ -236,13 +244,11 @@ describe('a store used again after close()', () => {
   });
 });
 
-describe(
-  'a folder made read-only while running',
-  {
-    skip: cannotRunAsNobody(),
-  },
-  () => {
-    test('changes nothing while the store is open, nor at the next start', async () => {
+describe('a folder made read-only while running', () => {
+  test(
+    'changes nothing while the store is open, nor at the next start',
+    { skip: AS_NOBODY },
+    async () => {
       // Root ignores permissions: the process runs as `nobody`, in a folder it owns.
       const nobody = NOBODY;
       chmodSync(root, 0o755);
@@ -284,9 +290,9 @@ describe(
       assert.ok(entities.every((e) => e.storageMechanism === 'SQLITE'));
       assertNoRepeatedPair(entities);
       assert.equal(storedSession(config(1).path).sessionId, entities.at(-1)?.sessionId);
-    });
-  },
-);
+    },
+  );
+});
 
 /** A store whose every call throws `error` once `broken` is set, like a failing custom store. */
 class BreakableStore implements SessionStore {

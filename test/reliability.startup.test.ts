@@ -34,10 +34,19 @@ import {
 } from './support/reliability';
 import type { RecordingLogger } from './support/reliability';
 import type { StamperConfig } from './support/stamperProtocol';
-import { runStamper } from './support/stampers';
+import {
+  betterSqlite3Everywhere,
+  problemsWithoutBetterSqlite3,
+  runStamper,
+  runWithoutBetterSqlite3,
+} from './support/stampers';
 import type { ChildRun } from './support/stampers';
 import { assertValidClientSession } from './support/schemas';
 import { tempDir } from './support/tmp';
+
+// Skips are given to each test, not to its suite, so that node's summary counts them as skipped.
+const NEEDS_MOUNT = !canMount() && 'needs mount (root)';
+const AS_NOBODY = cannotRunAsNobody();
 
 const root = tempDir('ecs-startup-');
 let folders = 0;
@@ -336,6 +345,16 @@ describe('better-sqlite3 cannot load', () => {
     // Nothing was written: the native module is tried before the disk is touched.
     assert.deepEqual(readdirSync(dir), ['better_sqlite3.node']);
   });
+
+  test(
+    'not installed (MODULE_NOT_FOUND): one error saying what to install, tracking in memory',
+    { skip: betterSqlite3Everywhere() },
+    async () => {
+      const dir = folder();
+      const run = await runWithoutBetterSqlite3(dir);
+      assert.deepEqual(problemsWithoutBetterSqlite3(dir, run), []);
+    },
+  );
 });
 
 describe('file permissions', () => {
@@ -433,44 +452,52 @@ describe('a store locked at start-up waits for the lock once', () => {
   });
 });
 
-describe('a read-only folder at start-up', { skip: !canMount() && 'needs mount (root)' }, () => {
-  test('tracks in memory after one warning, moves nothing, and says so again next start', () => {
-    const fs = new Tmpfs(join(folder(), 'ro'), 1024);
-    after(() => fs.unmount());
-    const path = join(fs.dir, 'client-session.sqlite');
-    const stored = writeHealthyStore(path);
-    const files = readdirSync(fs.dir);
-    fs.readOnly();
+describe('a read-only folder at start-up', () => {
+  test(
+    'tracks in memory after one warning, moves nothing, and says so again next start',
+    { skip: NEEDS_MOUNT },
+    () => {
+      const fs = new Tmpfs(join(folder(), 'ro'), 1024);
+      after(() => fs.unmount());
+      const path = join(fs.dir, 'client-session.sqlite');
+      const stored = writeHealthyStore(path);
+      const files = readdirSync(fs.dir);
+      fs.readOnly();
 
-    for (let run = 0; run < 2; run++) {
+      for (let run = 0; run < 2; run++) {
+        const logger = recordingLogger();
+        const { entity, durable } = start(path, logger);
+        assertContinuesInMemory(entity, stored);
+        assert.equal(durable, false);
+        assert.equal(logger.count('warn'), 1);
+        assert.match(logger.lines[0]?.message ?? '', /the file system holding .* is read-only/);
+        assert.deepEqual(readdirSync(fs.dir), files);
+      }
+    },
+  );
+});
+
+describe('a full disk at start-up', () => {
+  test(
+    'tracks in memory with the same userId after one warning that says the disk is full',
+    { skip: NEEDS_MOUNT },
+    () => {
+      const fs = new Tmpfs(join(folder(), 'full'), 256);
+      after(() => fs.unmount());
+      const path = join(fs.dir, 'client-session.sqlite');
+      const stored = writeHealthyStore(path);
+      assert.throws(() => writeFileSync(join(fs.dir, 'filler'), Buffer.alloc(1024 * 1024)), {
+        code: 'ENOSPC',
+      });
+
       const logger = recordingLogger();
       const { entity, durable } = start(path, logger);
       assertContinuesInMemory(entity, stored);
       assert.equal(durable, false);
       assert.equal(logger.count('warn'), 1);
-      assert.match(logger.lines[0]?.message ?? '', /the file system holding .* is read-only/);
-      assert.deepEqual(readdirSync(fs.dir), files);
-    }
-  });
-});
-
-describe('a full disk at start-up', { skip: !canMount() && 'needs mount (root)' }, () => {
-  test('tracks in memory with the same userId after one warning that says the disk is full', () => {
-    const fs = new Tmpfs(join(folder(), 'full'), 256);
-    after(() => fs.unmount());
-    const path = join(fs.dir, 'client-session.sqlite');
-    const stored = writeHealthyStore(path);
-    assert.throws(() => writeFileSync(join(fs.dir, 'filler'), Buffer.alloc(1024 * 1024)), {
-      code: 'ENOSPC',
-    });
-
-    const logger = recordingLogger();
-    const { entity, durable } = start(path, logger);
-    assertContinuesInMemory(entity, stored);
-    assert.equal(durable, false);
-    assert.equal(logger.count('warn'), 1);
-    assert.match(logger.lines[0]?.message ?? '', /cannot be opened: the disk is full/);
-  });
+      assert.match(logger.lines[0]?.message ?? '', /cannot be opened: the disk is full/);
+    },
+  );
 });
 
 /** Runs a stamper as `nobody` on `path` until it has stamped for a moment; returns its run. */
@@ -498,19 +525,19 @@ async function stampAsNobody(path: string, out: string): Promise<ChildRun> {
 const entitiesOf = (run: ChildRun): ClientSessionEntity[] =>
   run.lines.flatMap((line) => (line.k === 'e' ? [line.e] : []));
 
-describe(
-  'an app running as a user who may not write the store (SPEC 2, 6)',
-  { skip: cannotRunAsNobody() },
-  () => {
-    // Root ignores permissions: the stamper runs as `nobody`, in a folder it owns.
-    const ownFolder = (): string => {
-      chmodSync(root, 0o755);
-      const dir = folder();
-      chownSync(dir, NOBODY, NOBODY);
-      return dir;
-    };
+describe('an app running as a user who may not write the store (SPEC 2, 6)', () => {
+  // Root ignores permissions: the stamper runs as `nobody`, in a folder it owns.
+  const ownFolder = (): string => {
+    chmodSync(root, 0o755);
+    const dir = folder();
+    chownSync(dir, NOBODY, NOBODY);
+    return dir;
+  };
 
-    test('its folder turned read-only between two starts: same userId, the next session', async () => {
+  test(
+    'its folder turned read-only between two starts: same userId, the next session',
+    { skip: AS_NOBODY },
+    async () => {
       const dir = ownFolder();
       const path = join(dir, 'client-session.sqlite');
       const first = entitiesOf(await stampAsNobody(path, join(root, 'nobody-folder-1.jsonl')));
@@ -532,9 +559,13 @@ describe(
         new RegExp(`its folder ${dir} is not writable for this user`),
       );
       assert.doesNotMatch(warnings[0] ?? '', /the file .* is read-only/);
-    });
+    },
+  );
 
-    test('the store file made read-only (0400) in a writable folder: the warning names the file', async () => {
+  test(
+    'the store file made read-only (0400) in a writable folder: the warning names the file',
+    { skip: AS_NOBODY },
+    async () => {
       const dir = ownFolder();
       const path = join(dir, 'client-session.sqlite');
       const first = entitiesOf(await stampAsNobody(path, join(root, 'nobody-file-1.jsonl')));
@@ -549,6 +580,6 @@ describe(
       assert.equal(warnings.length, 1, second.stderr);
       assert.match(warnings[0] ?? '', new RegExp(`the file ${path} is read-only for this user`));
       assert.doesNotMatch(warnings[0] ?? '', /folder/);
-    });
-  },
-);
+    },
+  );
+});

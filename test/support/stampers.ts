@@ -60,6 +60,67 @@ export const childEnv = (): NodeJS.ProcessEnv => ({
   NODE_PATH: join(repo, 'node_modules'),
 });
 
+/**
+ * Why better-sqlite3 cannot be left out of a child's reach here (for a test's `skip`), or
+ * `false`: a bundled child without NODE_PATH would still find a global install.
+ */
+export function betterSqlite3Everywhere(): string | false {
+  try {
+    require.resolve('better-sqlite3', { paths: [dirname(bundledChild('stamper.ts'))] });
+    return 'better-sqlite3 is installed where every Node.js process finds it';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs a stamper for a moment on a new store in `dir`, as an app packaged without better-sqlite3
+ * would run: the bundled child is started without NODE_PATH, so `require('better-sqlite3')`
+ * fails with MODULE_NOT_FOUND.
+ */
+export function runWithoutBetterSqlite3(dir: string): Promise<ChildRun> {
+  const { NODE_PATH: _omitted, ...env } = process.env;
+  const config: StamperConfig = {
+    path: join(dir, 'store', 'client-session.sqlite'),
+    out: join(dir, 'out.jsonl'),
+    seed: 1,
+    mix: 'stamps',
+    maxPauseMs: 1,
+    durationMs: 100,
+    continueSessionOnRestart: true,
+    isBackground: false,
+    foregroundTimeout: 1800,
+    backgroundTimeout: 1800,
+  };
+  return runStamper(config, undefined, env);
+}
+
+/**
+ * What is wrong with a {@link runWithoutBetterSqlite3} run: it must end normally, every event
+ * tracked in memory, after exactly one message saying what to install, and write no store.
+ */
+export function problemsWithoutBetterSqlite3(dir: string, run: ChildRun): string[] {
+  const problems: string[] = [];
+  const entities = run.lines.flatMap((line) => (line.k === 'e' ? [line.e] : []));
+  const messages = run.stderr.trim().split('\n').filter(Boolean);
+  if (run.code !== 0) problems.push(`exit ${run.code}: ${run.stderr.slice(0, 200)}`);
+  if (entities.length === 0) problems.push('no event was tracked');
+  if (entities.some((e) => e.storageMechanism !== 'LOCAL_STORAGE')) {
+    problems.push('an event was not tracked in memory');
+  }
+  if (
+    messages.length !== 1 ||
+    !/better-sqlite3 cannot be loaded \(Cannot find module 'better-sqlite3'/.test(
+      messages[0] ?? '',
+    ) ||
+    !/npm install better-sqlite3/.test(messages[0] ?? '')
+  ) {
+    problems.push(`${messages.length} messages: ${run.stderr.slice(0, 300)}`);
+  }
+  if (existsSync(join(dir, 'store'))) problems.push('a store folder was made');
+  return problems;
+}
+
 export interface ChildRun {
   readonly config: StamperConfig;
   /** Every complete line the child wrote: only calls that returned. */
@@ -71,9 +132,13 @@ export interface ChildRun {
 }
 
 /** Runs one stamper; kills it with SIGKILL after `killAfterMs` when given. */
-export function runStamper(config: StamperConfig, killAfterMs?: number): Promise<ChildRun> {
+export function runStamper(
+  config: StamperConfig,
+  killAfterMs?: number,
+  env: NodeJS.ProcessEnv = childEnv(),
+): Promise<ChildRun> {
   const child = spawn(process.execPath, [bundledChild('stamper.ts'), JSON.stringify(config)], {
-    env: childEnv(),
+    env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
