@@ -534,10 +534,12 @@ async function writeMarkdown(seconds: number): Promise<void> {
   const text = `# Reliability figures
 
 Written by \`npm run reliability -- --write\` (SPEC 6: crashes, broken stores, processes
-sharing a store, store failures while running). Every failure is real: processes killed with
-SIGKILL, a tmpfs that fills up (ENOSPC) or is mounted read-only, a process running as
-\`nobody\` whose folder turns read-only, a second process holding \`BEGIN EXCLUSIVE\`, a native
-module that fails to load (dlopen of a bad binary).
+sharing a store, store failures while running; SPEC 7: hostile IPC input). Every failure is
+real: processes killed with SIGKILL, files broken on disk, a tmpfs that fills up (ENOSPC) or is
+mounted read-only, a process running as \`nobody\` whose folder turns read-only, a second
+process holding \`BEGIN EXCLUSIVE\`, a native module that fails to load (dlopen of a bad binary),
+a bundled app with no better-sqlite3 to find (MODULE_NOT_FOUND), hostile requests to the real
+IPC handlers.
 
 - Date: ${machine.date}
 - Machine: ${machine.nproc} CPUs (\`nproc\`), ${machine.cpuModel}, ${machine.platform}
@@ -550,9 +552,19 @@ module that fails to load (dlopen of a bad binary).
 | --- | --- | --- | --- |
 ${rows.join('\n')}
 
-"Event indexes skipped" are indexes a killed process had reserved and never used: a restart
-continues above them (gaps are allowed, repeats are not). The short versions of these cases run
-in \`npm test\` (\`test/reliability.*.test.ts\`).
+**Event indexes skipped by a kill.** A session does not write the store on every event: it
+reserves a block of event indexes ahead and writes again when the block is used up. A killed
+process never hands out the rest of its block, so the next start continues above it: SPEC 6
+allows gaps, never a repeat, and no repeat occurred. The block is sized to the event rate: it
+starts at 128, doubles while a block lasts less than a second, up to 8192, and halves back
+toward 128 when one lasts ten seconds or more. The children of the kill case stamp as fast as
+they can (a pause of 0 to 3 ms between calls, hundreds of events a second), so their blocks grow
+to the largest sizes, and a kill skips many indexes (the average per restart above). A block
+grows only when 128 events come within a second: an app that stamps a few events a second keeps
+blocks of 128, and a crash skips fewer than 128 indexes.
+
+The short versions of these cases run in \`npm test\` (\`test/reliability.*.test.ts\`, and
+\`test/ipc.fuzz.test.ts\` for IPC input).
 `;
   const file = join(__dirname, '..', 'RELIABILITY.md');
   const options = (await prettier.resolveConfig(file)) ?? {};
