@@ -59,6 +59,9 @@ app
 // A demo: quit with the last window, on macOS too.
 app.on('window-all-closed', () => app.quit());
 
-app.on('will-quit', () => {
+// On `quit`, not `will-quit`: the library writes the session on `will-quit` (where the app may
+// still track an event, or cancel quitting) and closes it on `quit`. Closing the demo on
+// `will-quit` would dispose the session before the library's own handler has run.
+app.on('quit', () => {
   void demo?.close();
 });

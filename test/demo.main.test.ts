@@ -1,10 +1,12 @@
 // The demo's main process (demo/app/startDemo.ts) in plain Node, with small stand-ins for
 // Electron's objects: what the window controls do, whom they answer, and that a real collector
-// can take the embedded one's place.
+// can take the embedded one's place. Then its Electron entry (demo/main.ts), built as Forge
+// builds it, started and quit with those stand-ins in place of the `electron` module.
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 
 import { buildStructEvent } from '@snowplow/node-tracker';
 import type { BrowserWindowConstructorOptions, Event } from 'electron';
@@ -17,11 +19,15 @@ import { DEMO_CHANNELS } from '../demo/shared/demoBridge';
 import type { DemoInfo } from '../demo/shared/demoBridge';
 import type { CollectedEvent } from '../demo/shared/collectedEvent';
 import { FakeClock } from './support/clock';
+import { buildDemo } from './support/demoBuild';
 import { FakeIpcMain } from './support/fakeIpc';
 import { assertValidClientSession } from './support/schemas';
 import { tempDir } from './support/tmp';
 
 const PAGE = 'file:///app/.vite/renderer/main_window/index.html';
+const PROJECT = join(__dirname, '..');
+/** Where the stand-in `electron` module of a built main bundle finds its objects. */
+const STAND_IN_ELECTRON = Symbol.for('electron-client-session.test.electron');
 let ids = 1;
 
 /** Electron's main-process objects, with windows that load nothing. */
@@ -170,5 +176,58 @@ describe("the demo's main process", () => {
     assert.ok(ipcMain.registrations() > 0);
     await demo.close();
     assert.equal(ipcMain.registrations(), 0);
+  });
+});
+
+describe("the demo's Electron entry (demo/main.ts, built)", { timeout: 60_000 }, () => {
+  const dir = tempDir('ecs-demo-entry-');
+  let main: string;
+
+  before(async () => {
+    ({ main } = await buildDemo(join(dir, 'out'), ['main']));
+    // Beside the bundle, as in a packaged app: better-sqlite3, and an `electron` module that
+    // hands out the stand-ins the test put in place.
+    const modules = join(dir, 'out', 'node_modules');
+    mkdirSync(join(modules, 'electron'), { recursive: true });
+    writeFileSync(
+      join(modules, 'electron', 'index.js'),
+      `module.exports = globalThis[Symbol.for(${JSON.stringify(STAND_IN_ELECTRON.description)})];\n`,
+    );
+    symlinkSync(join(PROJECT, 'node_modules', 'better-sqlite3'), join(modules, 'better-sqlite3'));
+  });
+
+  test('quitting writes and closes the session without an error, and stops the demo', async (t) => {
+    const logged: string[] = [];
+    // Before the bundle runs: the library's default logger keeps the console's functions.
+    for (const level of ['error', 'warn'] as const) {
+      t.mock.method(console, level, (...args: unknown[]) => void logged.push(args.join(' ')));
+    }
+    const { electron, ipcMain, windows } = standIns(join(dir, 'unused-userData'));
+    const app = electron.app as unknown as EventEmitter & Record<string, unknown>;
+    const paths: Record<string, string> = { appData: join(dir, 'appData') };
+    Object.assign(app, {
+      setName: () => undefined,
+      getPath: (name: string) => paths[name],
+      setPath: (name: string, path: string) => void (paths[name] = path),
+      exit: (code: number) => assert.fail(`the demo exited with ${code}: ${logged.join('\n')}`),
+      // As Electron: will-quit, which a handler may prevent, then quit.
+      quit() {
+        const willQuit = { defaultPrevented: false, preventDefault: () => undefined };
+        app.emit('will-quit', willQuit);
+        app.emit('quit', {}, 0);
+      },
+    });
+    (globalThis as Record<symbol, unknown>)[STAND_IN_ELECTRON] = electron;
+    t.after(() => delete (globalThis as Record<symbol, unknown>)[STAND_IN_ELECTRON]);
+
+    require(main);
+    while (windows.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(ipcMain.registrations() > 0, 'the demo and the library registered their IPC');
+
+    (app.quit as () => void)();
+    // The demo closes asynchronously (its collector); its IPC goes at once.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(ipcMain.registrations(), 0);
+    assert.deepEqual(logged, []);
   });
 });
