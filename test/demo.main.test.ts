@@ -92,35 +92,72 @@ const nextEvent = (collector: Collector): Promise<CollectedEvent> =>
     });
   });
 
+/** Resolves with the collector's events once it holds `count`. */
+const eventsAt = (collector: Collector, count: number): Promise<readonly CollectedEvent[]> =>
+  new Promise((resolve) => {
+    const check = () => {
+      if (collector.events().length < count) return;
+      stop();
+      resolve(collector.events());
+    };
+    const stop = collector.onEvent(check);
+    check();
+  });
+
 describe("the demo's main process", () => {
   const opened: { close(): Promise<void> }[] = [];
   after(async () => {
     for (const thing of opened.reverse()) await thing.close();
   });
 
-  const start = async (collectorUrl?: string) => {
+  /**
+   * Starts the demo and opens its window, which takes the focus: the app comes to the
+   * foreground, which the main process tracks. Resolves once that event has arrived.
+   */
+  const start = async (external?: Collector) => {
     const dir = tempDir('ecs-demo-main-');
     const { electron, ipcMain, windows } = standIns(join(dir, 'userData'));
+    const clock = new FakeClock();
     const demo: Demo = await startDemo(electron, {
       rendererUrl: PAGE,
       preloadPath: join(dir, 'preload.js'),
-      clock: new FakeClock().now,
-      ...(collectorUrl === undefined ? {} : { collectorUrl }),
+      clock: clock.now,
+      ...(external === undefined ? {} : { collectorUrl: external.url }),
     });
     opened.push(demo);
     const window = await demo.openWindow();
+    const [launched] = await eventsAt(external ?? (demo.collector as Collector), 1);
     const from = windows.find((w) => w.webContents.id === window.webContents.id);
     assert.ok(from);
     const sender = { webContents: from.webContents, frame: from.frame } as never;
     const invoke = (channel: string, ...args: unknown[]) =>
       ipcMain.invokeRaw(sender, channel, args);
-    return { demo, ipcMain, invoke, window: from };
+    return { demo, ipcMain, invoke, window: from, clock, launched: launched as CollectedEvent };
   };
+
+  test('the window taking the focus brings the app to the foreground, tracked by main', async () => {
+    const { demo, launched } = await start();
+    assert.equal(launched.trackerNamespace, 'main');
+    assert.equal(launched.name, 'application_foreground');
+    assert.equal(launched.clientSession?.sessionIndex, 1);
+    assert.equal(launched.clientSession?.eventIndex, 1);
+    assert.equal(demo.session.getIsBackground(), false);
+  });
+
+  test("the main process's events for the window controls carry the demo's clock", async () => {
+    const { demo, invoke, clock } = await start();
+    clock.advanceSeconds(7);
+    const arrived = nextEvent(demo.collector as Collector);
+    await invoke(DEMO_CHANNELS.trackFromMain, 'timed');
+    const event = await arrived;
+    assert.equal(event.deviceTimestamp, clock.time);
+    assert.equal(demo.session.getSnapshot().lastActivity, clock.time);
+  });
 
   test('with a collector URL, the trackers send there and no collector is started', async () => {
     const external = await startCollector();
     opened.push(external);
-    const { demo, invoke } = await start(external.url);
+    const { demo, invoke } = await start(external);
     assert.equal(demo.collector, null);
 
     const info = (await invoke(DEMO_CHANNELS.info)) as DemoInfo;
@@ -149,7 +186,8 @@ describe("the demo's main process", () => {
     const arrived = nextEvent(demo.collector);
     demo.tracker.track(buildStructEvent({ category: 'c', action: 'a' }));
     await arrived;
-    assert.deepEqual(window.webContents.sent, [DEMO_CHANNELS.collected]);
+    // The foreground event at launch, then this one.
+    assert.deepEqual(window.webContents.sent, [DEMO_CHANNELS.collected, DEMO_CHANNELS.collected]);
   });
 
   test('the controls answer demo windows only, and refuse bad arguments', async () => {
@@ -165,7 +203,10 @@ describe("the demo's main process", () => {
     await assert.rejects(invoke(DEMO_CHANNELS.setBackground, 'yes'), /takes a boolean/);
     await assert.rejects(invoke(DEMO_CHANNELS.trackFromMain, 'x'.repeat(101)), /at most 100/);
     assert.equal(demo.session.getIsBackground(), false);
-    assert.deepEqual(demo.collector?.events(), []);
+    assert.deepEqual(
+      demo.collector?.events().map((event) => event.name),
+      ['application_foreground'],
+    );
 
     await invoke(DEMO_CHANNELS.setBackground, true);
     assert.equal(demo.session.getIsBackground(), true);

@@ -1,14 +1,15 @@
 // The demo end to end in headless Chromium: its real page and its real built preload in browser
 // pages, talking to its real main-process code (startDemo: createClientSession, the library's
-// IPC handlers, a SQLite store, the node tracker, the embedded collector) over a stand-in for
-// Electron's IPC only (test/support/pageElectron.ts). The session runs on a fake clock, so that
-// the background timeout passes at once.
+// IPC handlers and focus tracking, a SQLite store, the node tracker, the embedded collector)
+// over a stand-in for Electron's IPC only (test/support/pageElectron.ts), whose windows take and
+// lose the focus as the test says. The session runs on a fake clock, so that the background
+// timeout passes at once; the pages' clocks follow it.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import { startDemo } from '../demo/app/startDemo';
 import type { Demo, DemoElectron } from '../demo/app/startDemo';
@@ -16,17 +17,25 @@ import type { CollectedEvent } from '../demo/shared/collectedEvent';
 import { FakeClock } from './support/clock';
 import { buildDemo } from './support/demoBuild';
 import { PageElectron } from './support/pageElectron';
-import { assertValidClientSession } from './support/schemas';
+import { assertValidClientSession, assertValidLifecycleEvent } from './support/schemas';
 import { launchChromium } from './support/chromium';
 import { tempDir } from './support/tmp';
 
 const ARTIFACTS = join(__dirname, '..', 'test-results');
 const BACKGROUND_TIMEOUT = 30;
 
-// The timeout only bounds a hang (an event that never arrives); nothing here waits for time.
+/** The data of a self-describing event as the collector received it (`ue_px`). */
+function eventData(event: CollectedEvent | undefined): Record<string, unknown> {
+  const json = Buffer.from(event?.payload.ue_px ?? '', 'base64url').toString('utf8');
+  return (JSON.parse(json) as { data: { data: Record<string, unknown> } }).data.data;
+}
+
+// The timeout only bounds a hang (an event that never arrives); nothing here waits for time but
+// the library's grace period after a blur (half a second).
 describe('the demo end to end in headless Chromium', { timeout: 120_000 }, () => {
   const dir = tempDir('ecs-e2e-');
-  const clock = new FakeClock();
+  // Near the real time: the library's lifecycle events carry the tracker's own timestamp.
+  const clock = new FakeClock(Date.now());
   const problems: string[] = [];
   const logger = {
     error: (message: string) => void problems.push(`error: ${message}`),
@@ -35,6 +44,7 @@ describe('the demo end to end in headless Chromium', { timeout: 120_000 }, () =>
     debug: () => undefined,
   };
   let browser: Browser;
+  let context: BrowserContext;
   let electron: PageElectron;
   let demo: Demo;
   let first: Page;
@@ -58,11 +68,39 @@ describe('the demo end to end in headless Chromium', { timeout: 120_000 }, () =>
   const shownEvents = (page: Page, count: number) =>
     page.waitForFunction((n) => document.querySelectorAll('#events .event').length === n, count);
 
+  const shownState = (page: Page, state: 'foreground' | 'background') =>
+    page.waitForFunction((s) => document.getElementById('state')?.dataset.state === s, state);
+
+  const shownSessionIndex = (page: Page, index: number) =>
+    page.waitForFunction(
+      (i) =>
+        document.querySelector('#entity [data-field="sessionIndex"]')?.firstChild?.textContent ===
+        String(i),
+      index,
+    );
+
   const field = (page: Page, name: string) =>
     page.locator(`#entity [data-field="${name}"]`).evaluate((node) => node.firstChild?.textContent);
 
+  /** Moves the fake clock, the session's and the pages' alike. */
+  const advanceSeconds = async (seconds: number) => {
+    clock.advanceSeconds(seconds);
+    await context.clock.setFixedTime(clock.time);
+  };
+
+  /**
+   * Clicks in a window as a user does: the window takes the focus first (a focus change between
+   * two of the app's windows is no transition), and comes to the front, where Chromium does not
+   * throttle it.
+   */
+  const clickIn = async (page: Page, selector: string) => {
+    electron.windowOf(page).focus();
+    await page.bringToFront();
+    await page.click(selector);
+  };
+
   const clickAndCollect = async (page: Page, button: string, count: number) => {
-    await page.click(button);
+    await clickIn(page, button);
     const events = await collected(count);
     return events[count - 1] as CollectedEvent;
   };
@@ -71,7 +109,8 @@ describe('the demo end to end in headless Chromium', { timeout: 120_000 }, () =>
     const built = await buildDemo(join(dir, 'build'), ['preload', 'renderer']);
     preloadPath = built.preload;
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1180, height: 860 } });
+    context = await browser.newContext({ viewport: { width: 1180, height: 860 } });
+    await context.clock.setFixedTime(clock.time);
     context.on('response', (response) => {
       if (response.status() >= 400) problems.push(`HTTP ${response.status()} ${response.url()}`);
     });
@@ -128,115 +167,161 @@ describe('the demo end to end in headless Chromium', { timeout: 120_000 }, () =>
     );
   });
 
-  test('the window shows the session from the main process before any event', async () => {
+  test('the first window takes the focus: the foreground, tracked by main, starts session 1', async () => {
+    const [launched] = await collected(1);
+    assert.equal(launched?.trackerNamespace, 'main');
+    assert.equal(launched?.name, 'application_foreground');
+    assert.deepEqual(eventData(launched), { foregroundIndex: 1 });
+    assert.equal(launched?.clientSession?.sessionIndex, 1);
+    assert.equal(launched?.clientSession?.eventIndex, 1);
+
     assert.equal(await first.locator('#window-label').textContent(), 'window 1');
-    assert.equal(await first.locator('#state').getAttribute('data-state'), 'foreground');
-    assert.equal(await field(first, 'sessionId'), '—');
+    await shownState(first, 'foreground');
+    await shownSessionIndex(first, 1);
+    await shownEvents(first, 1);
     assert.match(
       (await first.locator('#collector').textContent()) ?? '',
       /embedded at http:\/\/127\.0\.0\.1:\d+/,
     );
   });
 
-  test('an event tracked in the window arrives with session 1, event 1, stamped in main', async () => {
-    const event = await clickAndCollect(first, '#track-renderer', 1);
+  test('an event tracked in the window continues session 1 as event 2, stamped in main', async () => {
+    const [launched] = await collected(1);
+    const event = await clickAndCollect(first, '#track-renderer', 2);
     assert.equal(event.trackerNamespace, 'window1');
     assert.equal(event.name, 'demo / track-from-window / window 1');
     assert.equal(event.clientSessionCount, 1);
-    assert.equal(event.clientSession?.sessionIndex, 1);
-    assert.equal(event.clientSession?.eventIndex, 1);
-    assert.equal(event.clientSession?.firstEventId, event.eventId);
-    assert.equal(event.clientSession?.storageMechanism, 'SQLITE');
-    assert.deepEqual(demo.session.getSnapshot().entity, event.clientSession);
-    await shownEvents(first, 1);
-  });
-
-  test('an event tracked by main continues the same session as event 2', async () => {
-    const [one] = await collected(1);
-    const event = await clickAndCollect(first, '#track-main', 2);
-    assert.equal(event.trackerNamespace, 'main');
-    assert.equal(event.clientSession?.sessionId, one?.clientSession?.sessionId);
+    assert.equal(event.clientSession?.sessionId, launched?.clientSession?.sessionId);
     assert.equal(event.clientSession?.eventIndex, 2);
+    assert.equal(event.clientSession?.storageMechanism, 'SQLITE');
+    // The page's clock follows the session's.
+    assert.equal(event.deviceTimestamp, clock.time);
+    assert.deepEqual(demo.session.getSnapshot().entity, event.clientSession);
     await shownEvents(first, 2);
   });
 
-  test('a second window shares the session; every window lists every event', async () => {
-    await first.click('#open-window');
+  test('an event tracked by main continues the same session as event 3', async () => {
+    const [launched] = await collected(1);
+    const event = await clickAndCollect(first, '#track-main', 3);
+    assert.equal(event.trackerNamespace, 'main');
+    assert.equal(event.clientSession?.sessionId, launched?.clientSession?.sessionId);
+    assert.equal(event.clientSession?.eventIndex, 3);
+    await shownEvents(first, 3);
+  });
+
+  test('a second window takes the focus without a transition and shares the session', async () => {
+    await clickIn(first, '#open-window');
     await first.waitForFunction(
       () => document.getElementById('status')?.textContent === 'opened window 2',
     );
     second = electron.pages[1] as Page;
     await second.waitForSelector('body[data-ready="true"]');
     assert.equal(await second.locator('#window-label').textContent(), 'window 2');
+    assert.equal(electron.BrowserWindow.getFocusedWindow(), electron.windowOf(second));
 
-    const [one] = await collected(1);
-    const event = await clickAndCollect(second, '#track-renderer', 3);
+    const [launched] = await collected(1);
+    // Window 1's blur was followed at once by window 2's focus: nothing was tracked between.
+    const event = await clickAndCollect(second, '#track-renderer', 4);
     assert.equal(event.trackerNamespace, 'window2');
-    assert.equal(event.clientSession?.sessionId, one?.clientSession?.sessionId);
-    assert.equal(event.clientSession?.eventIndex, 3);
-    await shownEvents(first, 3);
-    await shownEvents(second, 3);
+    assert.equal(event.clientSession?.sessionId, launched?.clientSession?.sessionId);
+    assert.equal(event.clientSession?.eventIndex, 4);
+    assert.equal(demo.session.getIsBackground(), false);
+    await shownEvents(first, 4);
+    await shownEvents(second, 4);
   });
 
-  test('going to the background is pushed to every window', async () => {
-    await second.click('#toggle-background');
+  test("the demo's toggle goes to the background by hand, pushed to every window", async () => {
+    await clickIn(second, '#toggle-background');
     for (const page of [first, second]) {
-      await page.waitForFunction(
-        () => document.getElementById('state')?.dataset.state === 'background',
-      );
+      await shownState(page, 'background');
       assert.equal(await page.locator('#toggle-background').textContent(), 'Come to foreground');
     }
     assert.equal(demo.session.getIsBackground(), true);
   });
 
-  test('back after the background timeout, the next event starts session 2', async () => {
-    const [one] = await collected(1);
-    clock.advanceSeconds(BACKGROUND_TIMEOUT + 1);
-    await first.click('#toggle-background');
-    await first.waitForFunction(
-      () => document.getElementById('state')?.dataset.state === 'foreground',
-    );
+  test('back by hand after the background timeout, the next event starts session 2', async () => {
+    const [launched] = await collected(1);
+    await advanceSeconds(BACKGROUND_TIMEOUT + 1);
+    await clickIn(second, '#toggle-background');
+    await shownState(first, 'foreground');
     assert.equal(demo.session.getSnapshot().newSessionDue, true);
 
-    const event = await clickAndCollect(first, '#track-renderer', 4);
+    const event = await clickAndCollect(second, '#track-renderer', 5);
     assert.equal(event.clientSession?.sessionIndex, 2);
     assert.equal(event.clientSession?.eventIndex, 1);
-    assert.equal(event.clientSession?.previousSessionId, one?.clientSession?.sessionId);
+    assert.equal(event.clientSession?.previousSessionId, launched?.clientSession?.sessionId);
     assert.equal(event.clientSession?.firstEventId, event.eventId);
     // The session start was pushed: the other window shows the new session too.
-    await second.waitForFunction(
-      () =>
-        document.querySelector('#entity [data-field="sessionIndex"]')?.firstChild?.textContent ===
-        '2',
-    );
+    await shownSessionIndex(first, 2);
+  });
+
+  test('no window of the app focused: after the grace period, the background, tracked', async () => {
+    electron.windowOf(second).blur();
+    assert.equal(electron.BrowserWindow.getFocusedWindow(), null);
+    for (const page of [first, second]) await shownState(page, 'background');
+
+    const events = await collected(6);
+    const background = events[5];
+    assert.equal(background?.trackerNamespace, 'main');
+    assert.equal(background?.name, 'application_background');
+    assert.deepEqual(eventData(background), { backgroundIndex: 1 });
+    // Judged by the foreground timeout, the state left: the session goes on.
+    assert.equal(background?.clientSession?.sessionIndex, 2);
+    assert.equal(background?.clientSession?.eventIndex, 2);
+    assert.equal(demo.session.getIsBackground(), true);
+  });
+
+  test('a window focused after the background timeout: the foreground starts session 3', async () => {
+    const [, , , , fifth] = await collected(5);
+    await advanceSeconds(BACKGROUND_TIMEOUT + 1);
+    electron.windowOf(first).focus();
+
+    const events = await collected(7);
+    const foreground = events[6];
+    assert.equal(foreground?.trackerNamespace, 'main');
+    assert.equal(foreground?.name, 'application_foreground');
+    assert.deepEqual(eventData(foreground), { foregroundIndex: 2 });
+    // Judged by the background timeout, the state left: a new session, from this event on.
+    assert.equal(foreground?.clientSession?.sessionIndex, 3);
+    assert.equal(foreground?.clientSession?.eventIndex, 1);
+    assert.equal(foreground?.clientSession?.previousSessionId, fifth?.clientSession?.sessionId);
+    assert.equal(foreground?.clientSession?.firstEventId, foreground?.eventId);
+    for (const page of [first, second]) {
+      await shownState(page, 'foreground');
+      await shownSessionIndex(page, 3);
+    }
+
+    const next = await clickAndCollect(first, '#track-renderer', 8);
+    assert.equal(next.trackerNamespace, 'window1');
+    assert.equal(next.clientSession?.sessionId, foreground?.clientSession?.sessionId);
+    assert.equal(next.clientSession?.eventIndex, 2);
   });
 
   test('a new session asked for in one window starts at the next event, wherever it is tracked', async () => {
-    const [, , , fourth] = await collected(4);
-    await second.click('#new-session');
+    const events = await collected(8);
+    await clickIn(second, '#new-session');
     await second.waitForFunction(() =>
       document.getElementById('status')?.textContent?.startsWith('the next event'),
     );
-    const event = await clickAndCollect(second, '#track-main', 5);
+    const event = await clickAndCollect(second, '#track-main', 9);
     assert.equal(event.trackerNamespace, 'main');
-    assert.equal(event.clientSession?.sessionIndex, 3);
+    assert.equal(event.clientSession?.sessionIndex, 4);
     assert.equal(event.clientSession?.eventIndex, 1);
-    assert.equal(event.clientSession?.previousSessionId, fourth?.clientSession?.sessionId);
-    await shownEvents(first, 5);
-    await shownEvents(second, 5);
-    await first.waitForFunction(
-      () =>
-        document.querySelector('#entity [data-field="sessionIndex"]')?.firstChild?.textContent ===
-        '3',
-    );
+    assert.equal(event.clientSession?.previousSessionId, events[7]?.clientSession?.sessionId);
+    await shownEvents(first, 9);
+    await shownEvents(second, 9);
+    await shownSessionIndex(first, 4);
   });
 
   test('what the collector received: valid entities, one user, indexes in order', async () => {
-    const events = await collected(5);
-    assert.equal(events.length, 5);
+    const events = await collected(9);
+    assert.equal(events.length, 9);
     for (const event of events) {
       assert.equal(event.clientSessionCount, 1, `event ${event.sequence}`);
       assertValidClientSession(event.clientSession);
+      if (event.name.startsWith('application_')) {
+        assertValidLifecycleEvent(event.name, eventData(event));
+      }
     }
     const sessions = events.map((event) => event.clientSession!);
     assert.equal(new Set(sessions.map((s) => s.userId)).size, 1);
@@ -246,15 +331,29 @@ describe('the demo end to end in headless Chromium', { timeout: 120_000 }, () =>
         [1, 1],
         [1, 2],
         [1, 3],
+        [1, 4],
         [2, 1],
+        [2, 2],
         [3, 1],
+        [3, 2],
+        [4, 1],
       ],
     );
     assert.deepEqual(
-      events.map((event) => event.trackerNamespace),
-      ['window1', 'main', 'window2', 'window1', 'main'],
+      events.map((event) => [event.trackerNamespace, event.name.split(' / ')[1] ?? event.name]),
+      [
+        ['main', 'application_foreground'],
+        ['window1', 'track-from-window'],
+        ['main', 'track-from-main'],
+        ['window2', 'track-from-window'],
+        ['window2', 'track-from-window'],
+        ['main', 'application_background'],
+        ['main', 'application_foreground'],
+        ['window1', 'track-from-window'],
+        ['main', 'track-from-main'],
+      ],
     );
-    assert.equal(new Set(sessions.map((s) => s.sessionId)).size, 3);
+    assert.equal(new Set(sessions.map((s) => s.sessionId)).size, 4);
     assert.equal(sessions[0]?.previousSessionId, null);
 
     await electron.settle();

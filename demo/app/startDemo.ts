@@ -65,9 +65,19 @@ export interface DemoOptions {
    * @default 30
    */
   readonly backgroundTimeout?: number;
+  /**
+   * Track `application_foreground` and `application_background` through the main process's
+   * tracker on each transition, so that the collector shows them.
+   * @default true
+   */
+  readonly lifecycleEvents?: boolean;
   /** Absolute path of the session store file. @default the library's, under `userData` */
   readonly storePath?: string;
-  /** The time now, epoch milliseconds (tests pass a fake clock). @default Date.now */
+  /**
+   * The time now, epoch milliseconds (tests pass a fake clock): the session's, and the device
+   * timestamp of the events the main process's tracker sends for the window controls.
+   * @default Date.now
+   */
   readonly clock?: () => number;
   /** @default console, level `warn` */
   readonly logger?: Logger;
@@ -94,6 +104,7 @@ export interface Demo {
  */
 export async function startDemo(electron: DemoElectron, options: DemoOptions): Promise<Demo> {
   const { BrowserWindow, ipcMain } = electron;
+  const clock = options.clock ?? Date.now;
   const collector = options.collectorUrl === undefined ? await startCollector() : null;
   const collectorUrl = options.collectorUrl ?? (collector as Collector).url;
 
@@ -104,8 +115,9 @@ export async function startDemo(electron: DemoElectron, options: DemoOptions): P
     foregroundTimeout: options.foregroundTimeout ?? 300,
     backgroundTimeout: options.backgroundTimeout ?? 30,
     ipc: { allowedOrigins: [originOf(options.rendererUrl)] },
+    lifecycleEvents: options.lifecycleEvents ?? true,
     ...(options.storePath === undefined ? {} : { path: options.storePath }),
-    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    clock,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   const session = await client.whenReady();
@@ -173,7 +185,8 @@ export async function startDemo(electron: DemoElectron, options: DemoOptions): P
       if (typeof label !== 'string' || label.length > 100) {
         throw new Error('demo: trackFromMain(label) takes a string of at most 100 characters');
       }
-      tracker.track(buildStructEvent({ category: 'demo', action: 'track-from-main', label }));
+      const struct = buildStructEvent({ category: 'demo', action: 'track-from-main', label });
+      tracker.track(struct, null, clock());
       await tracker.flush();
     },
     [DEMO_CHANNELS.openWindow]: async (event) => {

@@ -138,7 +138,14 @@ function renderSnapshot(snapshot: SessionSnapshot, storePath: string | null): vo
     ],
     ['storageMechanism', entity.storageMechanism, storePath ?? 'in memory'],
     ['firstEventId', entity.firstEventId],
-    ['firstEventTimestamp', entity.firstEventTimestamp],
+    [
+      'firstEventTimestamp',
+      entity.firstEventTimestamp,
+      // The entity's UTC time, beside the local times shown below.
+      entity.firstEventTimestamp === undefined
+        ? undefined
+        : `${time(Date.parse(entity.firstEventTimestamp))} local`,
+    ],
   ]);
   fields($('timing'), [
     ['state', snapshot.isBackground ? 'background' : 'foreground'],

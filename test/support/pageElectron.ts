@@ -138,6 +138,13 @@ export class PageElectron {
     return `${this.baseUrl}/index.html`;
   }
 
+  /** The window showing `page`. */
+  windowOf(page: Page) {
+    const window = this.BrowserWindow.getAllWindows().find((w) => w.page === page);
+    if (window === undefined) throw new Error('no window shows this page');
+    return window;
+  }
+
   /** Waits for every push still on its way to a page. */
   async settle(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
@@ -287,6 +294,13 @@ function windowClass(electron: PageElectron) {
       }
       this.focused = true;
       this.emit('focus');
+    }
+
+    /** The window loses the focus to another app's window: no window of the app has it. */
+    blur(): void {
+      if (!this.focused) return;
+      this.focused = false;
+      this.emit('blur');
     }
 
     isFocused(): boolean {

@@ -52,6 +52,10 @@ const ajv = new AjvDraft04({ allErrors: true });
 addFormats(ajv);
 
 export const validateClientSession = ajv.compile(clientSessionSchema);
+const validateLifecycle = {
+  application_foreground: ajv.compile(applicationForegroundSchema),
+  application_background: ajv.compile(applicationBackgroundSchema),
+};
 
 /** Throws with ajv's errors when `data` is not a valid client_session entity. */
 export function assertValidClientSession(data: unknown): void {
@@ -59,5 +63,14 @@ export function assertValidClientSession(data: unknown): void {
     throw new Error(
       `invalid client_session ${JSON.stringify(data)}: ${ajv.errorsText(validateClientSession.errors)}`,
     );
+  }
+}
+
+/** Throws with ajv's errors when `data` is not valid for the lifecycle event `name`. */
+export function assertValidLifecycleEvent(name: string, data: unknown): void {
+  const validate = validateLifecycle[name as keyof typeof validateLifecycle];
+  if (validate === undefined) throw new Error(`${name} is not a lifecycle event`);
+  if (!validate(data)) {
+    throw new Error(`invalid ${name} ${JSON.stringify(data)}: ${ajv.errorsText(validate.errors)}`);
   }
 }
