@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
+import { startCollector } from '../demo/app/startCollector';
 import { startDemo } from '../demo/app/startDemo';
 import type { Demo, DemoElectron } from '../demo/app/startDemo';
 import type { CollectedEvent } from '../demo/shared/collectedEvent';
@@ -362,5 +363,63 @@ describe('the demo end to end in headless Chromium', { timeout: 120_000 }, () =>
     await second.screenshot({ path: join(ARTIFACTS, 'e2e-demo-window-2.png'), fullPage: true });
     assert.deepEqual(electron.pageErrors, []);
     assert.deepEqual(problems, []);
+  });
+});
+
+describe('the demo in headless Chromium, sending to a collector on another host', () => {
+  // SNOWPLOW_COLLECTOR_URL may name any host, such as a Snowplow Micro on another machine over
+  // http. Chromium resolves every *.localhost name to this machine, so this one stands for
+  // another host here, while the page's Content-Security-Policy sees a host it does not list.
+  test("the window's tracker reaches it, the page's Content-Security-Policy allowing it", async (t) => {
+    const dir = tempDir('ecs-e2e-external-');
+    const external = await startCollector();
+    t.after(() => external.close());
+    const collectorUrl = external.url.replace('127.0.0.1', 'collector.localhost');
+    const refused: string[] = [];
+
+    const built = await buildDemo(join(dir, 'build'), ['preload', 'renderer']);
+    const browser = await launchChromium();
+    t.after(() => browser.close());
+    const context = await browser.newContext();
+    context.on('console', (message) => {
+      if (message.type() === 'error') refused.push(message.text());
+    });
+    const electron = new PageElectron({
+      context,
+      rendererDir: built.rendererDir,
+      userData: join(dir, 'userData'),
+    });
+    const demo = await startDemo(electron as unknown as DemoElectron, {
+      rendererUrl: await electron.start(),
+      preloadPath: built.preload,
+      collectorUrl,
+      // The main process cannot resolve *.localhost names: it sends nothing in this test.
+      lifecycleEvents: false,
+    });
+    t.after(async () => {
+      await demo.close();
+      await electron.close();
+    });
+    await demo.openWindow();
+    const page = electron.pages[0] as Page;
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.match((await page.locator('#collector').textContent()) ?? '', /external at http:/);
+
+    const arrived = new Promise<CollectedEvent>((resolve) => {
+      const stop = external.onEvent((event) => {
+        stop();
+        resolve(event);
+      });
+    });
+    await page.click('#track-renderer');
+    const blocked = page
+      .waitForEvent('console', {
+        predicate: (message) => message.text().includes('Content Security Policy'),
+      })
+      .then((message) => assert.fail(message.text()));
+    const event = await Promise.race([arrived, blocked]);
+    assert.equal(event.trackerNamespace, 'window1');
+    assertValidClientSession(event.clientSession);
+    assert.deepEqual(refused, []);
   });
 });
