@@ -457,6 +457,27 @@ describe('createClientSession: IPC and preload (SPEC 7)', () => {
     assert.equal(electron.session.defaultSession.preloads.size, 0);
   });
 
+  test('preload given before ready: registered once ready (session.defaultSession throws until then)', async () => {
+    const filePath = join(dir, 'standalone-before-ready.js');
+    writeFileSync(filePath, '// the built preload\n');
+    const electron = freshElectron();
+    const logger = recordingLogger();
+    const client = createClientSession({
+      electron,
+      logger,
+      store: new MemorySessionStore(),
+      preload: { filePath },
+    });
+    assert.equal(electron.defaultSession.preloads.size, 0);
+
+    await electron.app.becomeReady();
+    await client.whenReady();
+    assert.deepEqual([...electron.session.defaultSession.preloads.values()], [filePath]);
+    assert.deepEqual(logger.lines.error, []);
+    client.dispose();
+    assert.equal(electron.defaultSession.preloads.size, 0);
+  });
+
   test("preload: true without the package's preload file beside it: INVALID_OPTION at the call", () => {
     // Run from the sources, as a bundled main process does, the built preload is not there.
     assert.equal(existsSync(clientSessionPreloadPath()), false);

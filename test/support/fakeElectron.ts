@@ -235,13 +235,28 @@ export class FakeElectron implements ElectronSeam {
   readonly powerMonitor = new FakePowerMonitor();
   readonly ipc = new FakeIpcApp();
   readonly ipcMain = this.ipc.ipcMain;
-  readonly session = { defaultSession: new FakePreloadSession() };
+  /** What `session.defaultSession` gives once the app is ready; tests may read it at any time. */
+  readonly defaultSession = new FakePreloadSession();
+  /**
+   * Electron's `session` module: as there, `defaultSession` is a getter that throws until the
+   * app is ready (`fromPartition('')` refuses before then).
+   */
+  readonly session: { readonly defaultSession: FakePreloadSession };
   readonly BrowserWindow: SeamBrowserWindowClass &
     WindowLookup & { getFocusedWindow(): FakeWindow | null };
 
   constructor(appData = '/nonexistent/appData') {
     const app = new FakeApp(appData);
     this.app = app;
+    const defaultSession = this.defaultSession;
+    this.session = {
+      get defaultSession() {
+        if (!app.isReady()) {
+          throw new TypeError('Session can only be received when app is ready');
+        }
+        return defaultSession;
+      },
+    };
     this.BrowserWindow = {
       getAllWindows: () => app.windows.filter((w) => !w.isDestroyed()),
       getFocusedWindow: () => app.windows.find((w) => !w.isDestroyed() && w.isFocused()) ?? null,
@@ -259,7 +274,7 @@ export class FakeElectron implements ElectronSeam {
       this.powerMonitor.listenerTotal() +
       this.app.windows.reduce((sum, w) => sum + w.listenerTotal(), 0) +
       this.ipcMain.registrations() +
-      this.session.defaultSession.preloads.size
+      this.defaultSession.preloads.size
     );
   }
 }

@@ -21,7 +21,10 @@ export function loadElectron(): ElectronSeam {
   return loaded as ElectronSeam;
 }
 
-/** Checks that `electron` has what the options it was given need. */
+/**
+ * Checks that `electron` has what the options it was given need. Reads no getter that may throw
+ * before the app is ready: `session.defaultSession` is one.
+ */
 export function assertSeam(
   electron: ElectronSeam,
   needs: { ipc: boolean; preload: boolean },
@@ -31,7 +34,7 @@ export function assertSeam(
     typeof electron?.BrowserWindow?.getAllWindows !== 'function' && 'BrowserWindow',
     typeof electron?.powerMonitor?.on !== 'function' && 'powerMonitor',
     needs.ipc && typeof electron?.ipcMain?.handle !== 'function' && 'ipcMain (or set ipc: false)',
-    needs.preload && typeof electron?.session?.defaultSession !== 'object' && 'session',
+    needs.preload && !hasDefaultSession(electron?.session) && 'session',
   ].filter(Boolean);
   if (missing.length > 0) {
     throw new ClientSessionError(
@@ -39,4 +42,9 @@ export function assertSeam(
       `options.electron lacks ${missing.join(', ')}: pass the main process's electron module`,
     );
   }
+}
+
+/** Asked with `in`, not read: Electron's getter throws until the app is ready. */
+function hasDefaultSession(session: unknown): boolean {
+  return typeof session === 'object' && session !== null && 'defaultSession' in session;
 }
