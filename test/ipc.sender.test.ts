@@ -228,6 +228,37 @@ describe('each sender check refuses on its own', () => {
     );
   });
 
+  test('a frame of Electron 30 to 33.0, which has no isDestroyed() and no detached, passes', () => {
+    assert.equal(
+      sender((p) => {
+        const { url, parent, processId, routingId } = p.frame;
+        p.frame = { url, parent, processId, routingId, send: () => {} } as unknown as FakeFrame;
+        p.webContents.mainFrame = p.frame;
+      }),
+      null,
+    );
+  });
+
+  test('a destroyed frame of Electron before 33.1 throws when read, and is refused', () => {
+    assert.match(
+      sender((p) => {
+        const { parent, processId, routingId } = p.frame;
+        const gone = {
+          parent,
+          processId,
+          routingId,
+          send: () => {},
+          get url(): string {
+            throw new Error('Render frame was disposed before WebFrameMain could be accessed');
+          },
+        };
+        p.frame = gone as unknown as FakeFrame;
+        p.webContents.mainFrame = p.frame;
+      }) ?? '',
+      /could not be inspected/,
+    );
+  });
+
   test('a detached frame', () => {
     assert.match(
       sender((p) => {

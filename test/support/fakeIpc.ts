@@ -162,7 +162,8 @@ function eventFrom(from: Sender): Partial<IpcMainEvent> {
     sender: from.webContents as WebContents,
     // Electron gives null once the frame navigated away or was destroyed.
     get senderFrame() {
-      return frame === null || frame.isDestroyed() ? null : (frame as IpcMainEvent['senderFrame']);
+      const gone = frame === null || frame.isDestroyed?.() === true;
+      return gone ? null : (frame as IpcMainEvent['senderFrame']);
     },
     frameId: frame?.routingId ?? -1,
     processId: frame?.processId ?? -1,

@@ -7,14 +7,15 @@ export type SenderView = Pick<WebContents, 'id' | 'isDestroyed' | 'getType'> & {
   readonly mainFrame: Pick<WebFrameMain, 'processId' | 'routingId'>;
 };
 
-/** The parts of the sending frame the checks read, and `send` for pushes. */
-export type FrameView = Pick<
-  WebFrameMain,
-  'url' | 'isDestroyed' | 'detached' | 'processId' | 'routingId' | 'send'
-> & {
-  /** Only compared with `null`: a frame with a parent is not top-level. */
-  readonly parent: unknown;
-};
+/**
+ * The parts of the sending frame the checks read, and `send` for pushes. `isDestroyed()` and
+ * `detached` exist only since Electron 33.1: on older versions a frame has neither.
+ */
+export type FrameView = Pick<WebFrameMain, 'url' | 'processId' | 'routingId' | 'send'> &
+  Partial<Pick<WebFrameMain, 'isDestroyed' | 'detached'>> & {
+    /** Only compared with `null`: a frame with a parent is not top-level. */
+    readonly parent: unknown;
+  };
 
 /**
  * How the handlers find out whether a `WebContents` is the app's own window: Electron's
@@ -52,9 +53,7 @@ export function refusalOf(
       return "a webContents that is not a BrowserWindow's own";
     }
 
-    if (frame == null || frame.isDestroyed() || frame.detached) {
-      return 'a frame that navigated away or was destroyed';
-    }
+    if (frame == null || isGone(frame)) return 'a frame that navigated away or was destroyed';
     const main = sender.mainFrame;
     const isMainFrame =
       frame === main || (frame.processId === main.processId && frame.routingId === main.routingId);
@@ -71,6 +70,16 @@ export function refusalOf(
   } catch {
     return 'a sender that could not be inspected';
   }
+}
+
+/**
+ * Electron before 33.1 has neither member; there a destroyed frame throws when read (caught in
+ * {@link refusalOf}), and `senderFrame` is `null` once the frame navigated away.
+ */
+function isGone(frame: FrameView): boolean {
+  return (
+    (typeof frame.isDestroyed === 'function' && frame.isDestroyed()) || frame.detached === true
+  );
 }
 
 function clip(text: string): string {
