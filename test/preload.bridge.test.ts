@@ -10,7 +10,14 @@ import { createConsoleLogger } from '../src/shared/logger';
 import type { SessionSnapshot } from '../src/shared/entity';
 import { CHANNELS, DEFAULT_BRIDGE_NAME } from '../src/shared/ipc';
 import type { ClientSessionBridge, IpcError } from '../src/shared/ipc';
-import { APP_PAGE, FakeApp, preloadElectron, recordingLogger, startMain } from './support/fakeIpc';
+import {
+  APP_PAGE,
+  FakeApp,
+  FakeContextBridge,
+  preloadElectron,
+  recordingLogger,
+  startMain,
+} from './support/fakeIpc';
 import type { FakePage, MainSide } from './support/fakeIpc';
 import { eventId } from './support/ids';
 
@@ -69,6 +76,39 @@ describe('exposeClientSession', () => {
     assert.equal(exposeClientSession({ electron, logger, contextIsolated: true }), false);
     assert.equal(mainWorld[DEFAULT_BRIDGE_NAME], first);
     assert.match(logger.lines[0] ?? '', /window\.electronClientSession is taken/);
+  });
+
+  test('contextBridge failing for another reason is reported as that, not as a taken name', () => {
+    const page = startMain().app.openWindow(APP_PAGE);
+    const logger = recordingLogger();
+    const contextBridge = {
+      exposeInMainWorld() {
+        throw new Error('An object could not be cloned.');
+      },
+    };
+    const electron = { contextBridge, ipcRenderer: page.ipcRenderer };
+    assert.equal(exposeClientSession({ electron, logger, contextIsolated: true }), false);
+    assert.equal(logger.lines.length, 1);
+    assert.match(logger.lines[0]!, /could not be exposed with contextBridge/);
+    assert.doesNotMatch(logger.lines[0]!, /taken|twice/);
+  });
+
+  test('contextBridge refusing because isolation is off: the bridge goes on window', async () => {
+    const main = startMain();
+    const page = main.app.openWindow(APP_PAGE);
+    const name = `isolationUnknown${Date.now()}`;
+    const logger = recordingLogger();
+    const { electron, mainWorld } = preloadElectron(page, new FakeContextBridge(false));
+    try {
+      // Not told: Node's own process has no contextIsolated.
+      assert.equal(exposeClientSession({ electron, logger, name }), true);
+      const bridge = (globalThis as Record<string, unknown>)[name] as ClientSessionBridge;
+      assert.equal((await bridge.getSnapshot()).ok, true);
+      assert.deepEqual(Object.keys(mainWorld), []);
+      assert.deepEqual(logger.lines, []);
+    } finally {
+      delete (globalThis as Record<string, unknown>)[name];
+    }
   });
 
   test('without context isolation the bridge is set on window directly', async () => {

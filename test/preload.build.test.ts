@@ -23,30 +23,38 @@ const loadBuildScript = () =>
   import(resolve(__dirname, '..', 'scripts', 'build-preload.mjs')) as Promise<BuildScript>;
 
 /**
- * Runs `code` as Electron runs a sandboxed preload: a CommonJS function given `require`, in a
- * context of its own with `process.contextIsolated`. Returns the names required and the page.
+ * Runs `code` as Electron runs a sandboxed preload (lib/sandboxed_renderer): wrapped in a
+ * function whose parameters are `require`, `process` and a few more, evaluated in the page's
+ * context. `process` is only that parameter: the context's global has none. Without context
+ * isolation `contextBridge` throws, as Electron's does, and the preload's global is the page's
+ * window. Returns the names required, the page's world and what the preload logged.
  */
 function runSandboxed(code: string, page: FakePage, contextIsolated = true) {
   const required: string[] = [];
-  const contextBridge = new FakeContextBridge();
+  const logged: string[] = [];
+  const contextBridge = new FakeContextBridge(contextIsolated);
   const electron = { contextBridge, ipcRenderer: page.ipcRenderer };
-  const sandbox = {
-    process: { contextIsolated, sandboxed: true },
-    console,
-    require: (name: string) => {
-      required.push(name);
-      if (name === 'electron') return electron;
-      throw new Error(`module not found: ${name}`);
-    },
-  };
-  const context = createContext(sandbox);
-  const wrapped = `(function (exports, require, module, __filename, __dirname) {${code}\n})`;
+  const record = (...args: unknown[]) => void logged.push(args.map(String).join(' '));
+  const context = createContext({
+    console: { error: record, warn: record, info: record, debug: record, log: record },
+  });
+  const wrapped =
+    '(function (require, process, Buffer, global, setImmediate, clearImmediate, exports, ' +
+    `module) {${code}\n})`;
   const run = runInContext(wrapped, context, { filename: 'standalone.js' }) as (
     ...args: unknown[]
   ) => void;
-  const module = { exports: {} };
-  run(module.exports, sandbox.require, module, '/app/standalone.js', '/app');
-  return { required, mainWorld: contextBridge.mainWorld, context };
+  const require = (name: string) => {
+    required.push(name);
+    if (name === 'electron') return electron;
+    throw new Error(`module not found: ${name}`);
+  };
+  const preloadProcess = { contextIsolated, sandboxed: true };
+  const exports = {};
+  run(require, preloadProcess, undefined, context, setImmediate, clearImmediate, exports, {
+    exports,
+  });
+  return { required, mainWorld: contextBridge.mainWorld, context, logged };
 }
 
 describe('the built preload', () => {
@@ -80,11 +88,21 @@ describe('the built preload', () => {
     assert.deepEqual(page.ipcRenderer.sent, [CHANNELS.stamp, CHANNELS.snapshot]);
   });
 
-  test('without context isolation it sets the bridge on the global object itself', () => {
+  test('exposes it with nothing logged, reading process from the wrapper, not the global', () => {
     const main = startMain();
-    const { context, mainWorld } = runSandboxed(code, main.app.openWindow(APP_PAGE), false);
+    const { context, mainWorld, logged } = runSandboxed(code, main.app.openWindow(APP_PAGE));
+    assert.equal('process' in context, false);
+    assert.deepEqual(Object.keys(mainWorld), [DEFAULT_BRIDGE_NAME]);
+    assert.deepEqual(logged, []);
+  });
+
+  test('without context isolation it sets the bridge on the global object itself', async () => {
+    const main = startMain();
+    const { context, mainWorld, logged } = runSandboxed(code, main.app.openWindow(APP_PAGE), false);
     assert.deepEqual(Object.keys(mainWorld), []);
-    assert.equal(typeof (context[DEFAULT_BRIDGE_NAME] as ClientSessionBridge).stamp, 'function');
+    const bridge = context[DEFAULT_BRIDGE_NAME] as ClientSessionBridge;
+    assert.equal((await bridge.getSnapshot()).ok, true);
+    assert.deepEqual(logged, []);
   });
 });
 

@@ -64,15 +64,36 @@ export function exposeClientSession(options: ExposeClientSessionOptions = {}): b
   const electron = options.electron ?? loadElectron();
   const bridge = createClientSessionBridge(electron.ipcRenderer, logger);
 
-  const isolated = options.contextIsolated ?? globalThis.process?.contextIsolated ?? true;
+  const isolated = options.contextIsolated ?? contextIsolationOfThisPreload() ?? true;
   if (!isolated) return setOnWindow(name, bridge, logger);
   try {
     electron.contextBridge.exposeInMainWorld(name, bridge);
     return true;
   } catch (error) {
-    logger.warn(`window.${name} is taken (was the preload run twice?); kept what is there`, error);
+    const text = error instanceof Error ? error.message : String(error);
+    if (text.includes('existing property')) {
+      logger.warn(`window.${name} is taken (was the preload run twice?); kept what is there`);
+      return false;
+    }
+    if (text.includes('contextIsolation')) {
+      // contextBridge says isolation is off although nothing else told us: the page's window is
+      // this script's global then, as without isolation.
+      return setOnWindow(name, bridge, logger);
+    }
+    logger.error(`window.${name} could not be exposed with contextBridge`, error);
     return false;
   }
+}
+
+/**
+ * `process.contextIsolated` of the running preload, read through the bare identifier: in a
+ * sandboxed preload `process` is a parameter of the function Electron wraps the script in, not
+ * a property of the global object, so `globalThis.process` is always undefined there.
+ */
+function contextIsolationOfThisPreload(): boolean | undefined {
+  if (typeof process !== 'object' || process === null) return undefined;
+  const value: unknown = process.contextIsolated;
+  return typeof value === 'boolean' ? value : undefined;
 }
 
 function setOnWindow(name: string, bridge: ClientSessionBridge, logger: Logger): boolean {

@@ -295,7 +295,13 @@ export class FakeApp {
 export class FakeContextBridge implements Pick<ContextBridge, 'exposeInMainWorld'> {
   readonly mainWorld: Record<string, unknown> = {};
 
+  /** `false` plays a window without context isolation, where Electron's contextBridge throws. */
+  constructor(private readonly contextIsolated = true) {}
+
   exposeInMainWorld(apiKey: string, api: unknown): void {
+    if (!this.contextIsolated) {
+      throw new Error('contextBridge API can only be used when contextIsolation is enabled');
+    }
     if (Object.hasOwn(this.mainWorld, apiKey)) {
       throw new Error('Cannot bind an API on top of an existing property on the window object');
     }
