@@ -51,6 +51,22 @@ describe('power and presence events (SPEC 4)', () => {
     });
   }
 
+  for (const [away, back] of PAIRS) {
+    test(`after a blur into another app, ${back} stays in the background though the query says focused (Windows)`, async () => {
+      const { electron, windows, timers, transitions } = await startApp({ a: { focused: true } });
+      // Windows' focus query can stay true for a window that is no longer in front.
+      windows.a!.fire('blur');
+      timers.advance(500);
+      electron.powerMonitor.fire(away);
+      timers.advance(60_000);
+      electron.powerMonitor.fire(back);
+      timers.advance(60_000);
+      assert.deepEqual(transitions, ['background']);
+      windows.a!.fire('focus', { focused: true });
+      assert.deepEqual(transitions, ['background', 'foreground']);
+    });
+  }
+
   test('a blur while the screen is locked is harmless, and so is the focus after unlock', async () => {
     const { electron, windows, timers, transitions } = await startApp({ main: { focused: true } });
     electron.powerMonitor.fire('lock-screen');

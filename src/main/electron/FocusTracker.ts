@@ -66,8 +66,9 @@ type WindowListeners = {
  * A window counts as focused when its last focus event was `focus` (not `blur`, `hide`,
  * `minimize` or `closed`) and it is visible and not minimised. Electron's focus query
  * (`isFocused()`) is read only where no event can tell: at start, and when the user comes back
- * after a power event. On Windows it can still name a window inside that window's `blur`
- * handler, or stay `true` for a window that is not in front, so it is never read after a blur.
+ * after a power event, where it can only take away a focus the events gave. On Windows it can
+ * still name a window inside that window's `blur` handler, or stay `true` for a window that is
+ * not in front, so it never outvotes a blur.
  */
 export class FocusTracker {
   private readonly options: FocusTrackerOptions;
@@ -125,7 +126,7 @@ export class FocusTracker {
     this.options.app.on('browser-window-created', this.onWindowCreated);
     this.presence.start();
 
-    this.reseed();
+    this.seed();
     this.background = !this.anyWindowFocused();
     return this.background;
   }
@@ -208,10 +209,16 @@ export class FocusTracker {
     }
   }
 
-  /** Decides at once from the windows, trusting Electron's focus query. */
+  /**
+   * Decides at once, the user being back from a power event. Electron's focus query may take a
+   * focus away (a blur lost while the machine slept) but never gives one the events did not:
+   * on Windows it can stay `true` for a window the user left for another app before the lock.
+   */
   private recheck(): void {
     this.cancelGrace();
-    this.reseed();
+    for (const window of [...this.focused]) {
+      if (window.isDestroyed() || !window.isFocused()) this.focused.delete(window);
+    }
     this.set(this.presence.isAway() || !this.anyWindowFocused());
   }
 
@@ -230,9 +237,8 @@ export class FocusTracker {
     this.graceTimer = undefined;
   }
 
-  /** Replaces what the events said with what Electron says now (outside any event handler). */
-  private reseed(): void {
-    this.focused.clear();
+  /** Takes the windows Electron says are focused now, before any event said anything. */
+  private seed(): void {
     for (const window of this.windows.keys()) {
       if (!window.isDestroyed() && window.isFocused()) this.focused.add(window);
     }
