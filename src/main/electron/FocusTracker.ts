@@ -32,7 +32,8 @@ export interface FocusTrackerOptions {
   /**
    * Milliseconds within which the two halves of a power pair (`suspend`/`resume`,
    * `lock-screen`/`unlock-screen`, `user-did-resign-active`/`user-did-become-active`) arriving
-   * in the wrong order, or twice, are taken as one delivery.
+   * in the wrong order, or twice, are taken as one delivery. A `suspend` is never ignored: one
+   * this soon after a `resume` is held for this long only (see `suspendHoldMs`).
    * @default 5000
    */
   readonly powerToleranceMs?: number;
@@ -40,6 +41,11 @@ export interface FocusTrackerOptions {
    * Milliseconds after a `suspend` with no `resume` at which, the process being evidently
    * awake (a suspended process runs no timers), the windows are checked again.
    * @default 30000
+   *
+   * @remarks
+   * A `suspend` that arrives late, after its `resume` and past `powerToleranceMs`, cannot be
+   * told from a real one: the app is in the background for this long, or until a window gets
+   * focus.
    */
   readonly suspendHoldMs?: number;
   /** @default Node's timers */

@@ -97,12 +97,19 @@ export class PowerPresence {
       this.endedByFocus.delete(pair);
       const early = this.earlyBackAt.get(pair);
       this.earlyBackAt.delete(pair);
-      if (early !== undefined && now - early <= toleranceMs) {
+      const afterItsBack = early !== undefined && now - early <= toleranceMs;
+      if (afterItsBack && pair !== 'sleep') {
         this.options.logger.debug(`"${name}" arrived after its pair; ignored`);
         return;
       }
       this.away.add(pair);
-      if (pair === 'sleep') this.holdSuspend();
+      // A suspend just after a resume may be the late half of that pair, or a real sleep after a
+      // resume delivered again late (Windows sends a second one when the user comes back to a
+      // machine that woke unattended). Only a sleep stops the process: the hold tells them
+      // apart, soon in this case, rather than keep the app in the foreground through a sleep.
+      if (pair === 'sleep') {
+        this.holdSuspend(afterItsBack ? toleranceMs : this.options.suspendHoldMs);
+      }
       this.options.onAway();
       return;
     }
@@ -128,7 +135,7 @@ export class PowerPresence {
    * force, the process is running and no `resume` came: the `suspend` was spurious, or its
    * `resume` was lost or came first.
    */
-  private holdSuspend(): void {
+  private holdSuspend(ms: number): void {
     this.cancelSuspendTimer();
     this.suspendTimer = this.options.timers.setTimeout(() => {
       this.suspendTimer = undefined;
@@ -136,7 +143,7 @@ export class PowerPresence {
       this.options.logger.debug('"suspend" with no "resume" while the process ran; dropped');
       this.backAt.set('sleep', this.options.clock());
       this.options.onBack();
-    }, this.options.suspendHoldMs);
+    }, ms);
   }
 
   private cancelSuspendTimer(): void {
