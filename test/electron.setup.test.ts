@@ -131,6 +131,21 @@ describe('createClientSession: the store', () => {
     assert.equal(electron.listenerTotal(), 1, "only the app's own will-quit listener is left");
   });
 
+  test('disposed in a will-quit listener of the app registered earlier: nothing fails', async () => {
+    const electron = freshElectron();
+    await electron.app.becomeReady();
+    let client: ReturnType<typeof createClientSession> | undefined;
+    // Node's EventEmitter still calls, in this emit, the listeners dispose() removes.
+    electron.app.on('will-quit', () => client?.dispose());
+    const logger = recordingLogger();
+    client = createClientSession({ electron, logger });
+    client.session!.stamp(eventId(), Date.now());
+    electron.app.quit();
+    assert.deepEqual(logger.lines.error, []);
+    assert.equal(storedEventIndex(client.storePath!), 1);
+    assert.equal(electron.listenerTotal(), 1, "only the app's own will-quit listener is left");
+  });
+
   test('a cancelled quit leaves the session working', async () => {
     const electron = freshElectron();
     await electron.app.becomeReady();

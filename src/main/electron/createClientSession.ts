@@ -223,7 +223,10 @@ export function createClientSession(
 
     // will-quit may still be followed by the app's own will-quit handlers tracking an event,
     // or be cancelled: write the exact state there, and close only once the app quits.
+    // Node's EventEmitter calls a listener removed during the same emit, as dispose() in an
+    // earlier will-quit listener of the app does: by then the session is closed.
     const onWillQuit = () => {
+      if (disposed) return;
       try {
         engine.flush();
       } catch (error) {
