@@ -229,4 +229,35 @@ describe('the plugin before the app is ready (SPEC 8)', () => {
     assert.match(logger.lines.warn[0]!, /before the client session was ready/);
     client.dispose();
   });
+
+  test('an event tracked after set-up failed: the warning says so, not "not ready yet"', async () => {
+    const taken = new FakeElectron();
+    await taken.app.becomeReady();
+    const first = createClientSession({ electron: taken, store: new MemorySessionStore() });
+    // Set-up fails at ready: another app object already holds the IPC handlers.
+    const electron = new FakeElectron();
+    const sharing = { ...electron, app: electron.app, ipcMain: taken.ipcMain };
+    const logger = recordingLogger();
+    const client = createClientSession({ electron: sharing, logger });
+    await electron.app.becomeReady();
+    await assert.rejects(client.whenReady(), { code: 'ALREADY_CREATED' });
+
+    const collector = await startCollector();
+    after(() => collector.close());
+    const tracker = newTracker(
+      { namespace: 'failed', appId: 'lifecycle-test' },
+      { endpoint: collector.endpoint, bufferSize: 1 },
+    );
+    tracker.addPlugin({ plugin: client.plugin });
+    tracker.track(buildStructEvent({ category: 'ui', action: 'after-failure' }));
+    tracker.track(buildStructEvent({ category: 'ui', action: 'after-failure' }));
+    await tracker.flush();
+    const events = await collector.waitFor(2);
+
+    assert.equal(events.filter((e) => e.entities.length > 0).length, 0);
+    assert.equal(logger.lines.warn.length, 1);
+    assert.match(logger.lines.warn[0]!, /after setting up the client session failed/);
+    assert.doesNotMatch(logger.lines.warn[0]!, /not ready yet/);
+    first.dispose();
+  });
 });

@@ -12,6 +12,7 @@ import { CHANNELS, clientSessionPreloadPath } from '../src/main/ipc';
 import type { IpcResult } from '../src/main/ipc';
 import {
   DEFAULT_STORE_FILE_NAME,
+  ElectronStoreSessionStore,
   MemorySessionStore,
   SqliteSessionStore,
   createClientSession,
@@ -95,6 +96,55 @@ describe('createClientSession: the store', () => {
     assert.equal(client.storePath, null);
     assert.equal(logger.lines.warn.length + logger.lines.error.length, 1);
     assert.match([...logger.lines.warn, ...logger.lines.error][0]!, /in memory/);
+    client.dispose();
+  });
+
+  test("the app's own store holding a record it cannot read: tracking goes on in memory, said once", async () => {
+    const electron = freshElectron();
+    const record = new Map<string, unknown>([
+      ['electronClientSession', { sessions: { default: { sessionId: 'from a newer app' } } }],
+    ]);
+    const store = new ElectronStoreSessionStore({
+      store: {
+        get: (key) => record.get(key),
+        set: (key, value) => void record.set(key, value),
+        delete: (key) => void record.delete(key),
+      },
+    });
+    const logger = recordingLogger();
+    const client = createClientSession({ electron, store, logger });
+    await electron.app.becomeReady();
+
+    const session = await client.whenReady();
+    const entity = session.stamp(eventId(), Date.now());
+    assertValidClientSession(entity);
+    assert.equal(entity.storageMechanism, 'LOCAL_STORAGE');
+    assert.deepEqual(logger.lines.error, []);
+    assert.equal(logger.lines.warn.length, 1);
+    assert.match(logger.lines.warn[0]!, /the session store failed: .*in memory/);
+    client.dispose();
+  });
+
+  test("the app's own store throwing on every call: the session works on in memory", async () => {
+    const electron = freshElectron();
+    await electron.app.becomeReady();
+    const broken = () => {
+      throw new Error('EACCES: permission denied');
+    };
+    const store = {
+      storageMechanism: 'SQLITE' as const,
+      getSession: broken,
+      setSession: broken,
+      deleteSession: broken,
+    };
+    const logger = recordingLogger();
+    const client = createClientSession({ electron, store, logger });
+    const first = client.session!.stamp(eventId(), Date.now());
+    const next = client.session!.stamp(eventId(), Date.now());
+    assert.equal(next.sessionId, first.sessionId);
+    assert.equal(next.eventIndex, 2);
+    assert.equal(logger.lines.warn.length, 1);
+    assert.match(logger.lines.warn[0]!, /EACCES/);
     client.dispose();
   });
 

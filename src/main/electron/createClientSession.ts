@@ -22,7 +22,8 @@ export interface CreateClientSessionOptions extends Omit<
   'store' | 'isBackground'
 > {
   /**
-   * Where the session is kept. When given, `path` is ignored.
+   * Where the session is kept. When given, `path` is ignored. It is used through a
+   * {@link ResilientStore}: while it fails, the session is kept in memory (one warning).
    * @default a SqliteSessionStore at `path`
    */
   readonly store?: SessionStore;
@@ -309,6 +310,7 @@ export function createClientSession(
         logger.error('setting up the client session failed', error);
         rejectReady(error);
         handle.dispose();
+        host.setUpFailed();
       });
   }
   return handle;

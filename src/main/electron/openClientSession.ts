@@ -5,6 +5,7 @@ import type { Logger } from '../../shared/logger';
 import { ClientSession } from '../ClientSession';
 import type { ClientSessionOptions } from '../ClientSession';
 import { MemorySessionStore } from '../MemorySessionStore';
+import { ResilientStore } from '../ResilientStore';
 import type { SessionStore } from '../SessionStore';
 import { openSqliteStore } from '../openSqliteStore';
 import type { SeamApp } from './ElectronSeam';
@@ -20,7 +21,10 @@ export interface OpenClientSessionOptions extends ClientSessionOptions {
 /**
  * Opens the store the app asked for, or the default SQLite file in `userData` through
  * {@link openSqliteStore} (damaged files kept aside, memory when nothing else works, one
- * message). `path` is `null` for a custom store and when the session is in memory.
+ * message). The app's own store goes in a {@link ResilientStore}: one that fails (a record it
+ * cannot read, a method that throws) leaves the session in memory, with one warning, rather
+ * than the whole run without `client_session`. `path` is `null` for a custom store and when
+ * the session is in memory.
  */
 export function openStore(
   store: SessionStore | undefined,
@@ -29,7 +33,11 @@ export function openStore(
   logger: Logger,
   clock: () => number,
 ): { store: SessionStore; path: string | null } {
-  if (store !== undefined) return { store, path: null };
+  if (store !== undefined) {
+    const resilient =
+      store instanceof ResilientStore ? store : new ResilientStore({ store, logger, clock });
+    return { store: resilient, path: null };
+  }
   const file = path ?? join(app.getPath('userData'), DEFAULT_STORE_FILE_NAME);
   const opened = openSqliteStore({ path: file, logger, clock });
   return { store: opened, path: opened.durable ? file : null };

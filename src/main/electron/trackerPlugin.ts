@@ -28,6 +28,8 @@ export interface TrackerPluginHost {
   readonly plugin: ElectronTrackerPlugin;
   /** From now on events are stamped by `session` (`null`: not yet, or no longer). */
   setSession(session: ClientSession | null): void;
+  /** Setting up failed: events go without the entity, and the warning says why. */
+  setUpFailed(): void;
   /**
    * Tracks a self-describing event through every tracker the plugin was added to. `data` is
    * called only once the event is certain to go to a tracker, so that an index it counts up
@@ -51,6 +53,7 @@ export function createTrackerPluginHost(
   let stamp: ClientSessionTrackerPlugin | null = null;
   let warned = false;
   let hadSession = false;
+  let failed = false;
   let build: BuildSelfDescribingEvent | null | undefined = builder;
 
   const plugin: ElectronTrackerPlugin = {
@@ -59,14 +62,7 @@ export function createTrackerPluginHost(
         stamp.beforeTrack(payloadBuilder);
       } else if (!warned) {
         warned = true;
-        logger.warn(
-          hadSession
-            ? 'an event was tracked after the client session was closed (the app quit, or ' +
-                'dispose() was called) and was sent without client_session'
-            : 'an event was tracked before the client session was ready (the app is not ready ' +
-                'yet) and was sent without client_session; track after ' +
-                '`await clientSession.whenReady()`',
-        );
+        logger.warn(`an event was ${untracked()} and was sent without client_session`);
       }
     },
     activateCorePlugin(core) {
@@ -77,8 +73,29 @@ export function createTrackerPluginHost(
     },
   };
 
+  const untracked = (): string => {
+    if (failed) {
+      return (
+        'tracked after setting up the client session failed (the error was logged then; ' +
+        'whenReady() rejects with it)'
+      );
+    }
+    if (hadSession) {
+      return 'tracked after the client session was closed (the app quit, or dispose() was called)';
+    }
+    return (
+      'tracked before the client session was ready (the app is not ready yet; track after ' +
+      '`await clientSession.whenReady()`)'
+    );
+  };
+
   return {
     plugin,
+    setUpFailed() {
+      if (failed) return;
+      failed = true;
+      warned = false;
+    },
     setSession(session) {
       if (session !== null) {
         hadSession = true;
