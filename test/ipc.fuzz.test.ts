@@ -7,7 +7,12 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { validate as isUuid } from 'uuid';
 
-import { CHANNELS, MAX_EVENT_TIMESTAMP_MS, MIN_EVENT_TIMESTAMP_MS } from '../src/shared/ipc';
+import {
+  CHANNELS,
+  MAX_EVENT_TIMESTAMP_MS,
+  MIN_EVENT_TIMESTAMP_MS,
+  isSubscriptionId,
+} from '../src/shared/ipc';
 import type { IpcResult } from '../src/shared/ipc';
 import { APP_PAGE, startMain } from './support/fakeIpc';
 import type { FakePage } from './support/fakeIpc';
@@ -142,6 +147,13 @@ function isValidStamp(args: readonly unknown[]): boolean {
   }
 }
 
+/** Random arguments are malformed except a valid stamp, or one subscription id on its own. */
+function isMalformed(channel: string, args: unknown[]): boolean {
+  if (channel === CHANNELS.stamp) return !isValidStamp(args);
+  const takesAnId = channel === CHANNELS.subscribe || channel === CHANNELS.unsubscribe;
+  return !(takesAnId && args.length === 1 && isSubscriptionId(args[0]));
+}
+
 const message = fc.oneof(
   fc.record({ channel: fc.constant<string>(CHANNELS.stamp), args: badStampArgs }),
   fc.record({
@@ -191,7 +203,7 @@ test('random malformed messages handed straight to the handlers: an error each, 
     fc.asyncProperty(senderName(senders), message, async (senderName, message) => {
       const channel = message.channel;
       const args = materialise(message.args) as unknown[];
-      fc.pre(channel !== CHANNELS.stamp || !isValidStamp(args));
+      fc.pre(isMalformed(channel, args));
       const page = senders[senderName]!;
       const from = { webContents: page.webContents, frame: page.frame };
       const result =
@@ -213,14 +225,14 @@ test('random malformed messages through a cloning ipcRenderer: uncloneable ones 
     fc.asyncProperty(senderName(senders), message, async (senderName, message) => {
       const channel = message.channel;
       const args = materialise(message.args) as unknown[];
-      fc.pre(channel !== CHANNELS.stamp || !isValidStamp(args));
+      fc.pre(isMalformed(channel, args));
       let cloned: unknown[];
       try {
         cloned = structuredClone(args);
       } catch {
         cloned = [];
       }
-      fc.pre(channel !== CHANNELS.stamp || !isValidStamp(cloned));
+      fc.pre(isMalformed(channel, cloned));
       const renderer = senders[senderName]!.ipcRenderer;
       let result: unknown;
       try {

@@ -40,6 +40,18 @@ function stamp(page: FakePage, request: unknown): IpcResult<ClientSessionEntity>
   return page.ipcRenderer.sendSync(CHANNELS.stamp, request);
 }
 
+/** A subscription id, as a bridge draws one. */
+const BRIDGE_ID = 'bridge0000000001';
+
+/** Everything main pushes to `page` from now on. */
+function listen(page: FakePage): SessionSnapshot[] {
+  const received: SessionSnapshot[] = [];
+  page.ipcRenderer.on(CHANNELS.changed, (_event, snapshot: SessionSnapshot) => {
+    received.push(snapshot);
+  });
+  return received;
+}
+
 function state(main: MainSide) {
   return { stored: main.store.getSession(), snapshot: main.session.getSnapshot() };
 }
@@ -230,35 +242,36 @@ describe('arguments are checked before anything moves', () => {
     main.clock.advanceSeconds(10);
     const before = state(main);
     const page = main.app.openWindow(APP_PAGE);
-    for (const channel of [
-      CHANNELS.snapshot,
-      CHANNELS.extend,
-      CHANNELS.newSession,
-      CHANNELS.subscribe,
-      CHANNELS.unsubscribe,
-    ]) {
+    for (const channel of [CHANNELS.snapshot, CHANNELS.extend, CHANNELS.newSession]) {
       const error = errorOf(await page.ipcRenderer.invoke(channel, { please: true }));
       assert.equal(error.code, 'INVALID_ARGUMENT');
       assert.match(error.message, new RegExp(`${channel} takes no argument, got 1`));
     }
     assert.deepEqual(state(main), before);
   });
+
+  test('subscribe and unsubscribe take exactly the bridge’s subscription id', async () => {
+    const main = startMain();
+    const page = main.app.openWindow(APP_PAGE);
+    const pushed = listen(page);
+    for (const channel of [CHANNELS.subscribe, CHANNELS.unsubscribe]) {
+      for (const args of [[], [BRIDGE_ID, BRIDGE_ID], ['short'], ['UPPERCASE1'], [42], [{}]]) {
+        const error = errorOf(await page.ipcRenderer.invoke(channel, ...args));
+        assert.equal(error.code, 'INVALID_ARGUMENT', `${channel} ${JSON.stringify(args)}`);
+        assert.match(error.message, /subscription id/);
+      }
+    }
+    main.session.setIsBackground(true);
+    assert.deepEqual(pushed, [], 'no refused subscribe took effect');
+  });
 });
 
 describe('pushes to subscribed pages', () => {
-  function listen(page: FakePage): SessionSnapshot[] {
-    const received: SessionSnapshot[] = [];
-    page.ipcRenderer.on(CHANNELS.changed, (_event, snapshot: SessionSnapshot) => {
-      received.push(snapshot);
-    });
-    return received;
-  }
-
   test('a session start and foreground/background changes are pushed; plain events are not', async () => {
     const main = startMain();
     const page = main.app.openWindow(APP_PAGE);
     const received = listen(page);
-    value(await page.ipcRenderer.invoke(CHANNELS.subscribe));
+    value(await page.ipcRenderer.invoke(CHANNELS.subscribe, BRIDGE_ID));
 
     main.session.stamp(eventId(), main.clock.time);
     for (let i = 0; i < 5; i += 1) main.session.stamp(eventId(), main.clock.time);
@@ -282,13 +295,43 @@ describe('pushes to subscribed pages', () => {
     const two = main.app.openWindow(APP_PAGE);
     const toOne = listen(one);
     const toTwo = listen(two);
-    value(await one.ipcRenderer.invoke(CHANNELS.subscribe));
-    value(await two.ipcRenderer.invoke(CHANNELS.subscribe));
+    value(await one.ipcRenderer.invoke(CHANNELS.subscribe, BRIDGE_ID));
+    value(await two.ipcRenderer.invoke(CHANNELS.subscribe, BRIDGE_ID));
     main.session.setIsBackground(true);
-    value(await one.ipcRenderer.invoke(CHANNELS.unsubscribe));
+    value(await one.ipcRenderer.invoke(CHANNELS.unsubscribe, BRIDGE_ID));
     main.session.setIsBackground(false);
     assert.equal(toOne.length, 1);
     assert.equal(toTwo.length, 2);
+  });
+
+  test('two bridges of one page: one push per change, until the last of them unsubscribes', async () => {
+    const main = startMain();
+    const page = main.app.openWindow(APP_PAGE);
+    const received = listen(page);
+    const other = 'bridge0000000002';
+    value(await page.ipcRenderer.invoke(CHANNELS.subscribe, BRIDGE_ID));
+    value(await page.ipcRenderer.invoke(CHANNELS.subscribe, other));
+    main.session.setIsBackground(true);
+    assert.equal(received.length, 1);
+
+    value(await page.ipcRenderer.invoke(CHANNELS.unsubscribe, BRIDGE_ID));
+    main.session.setIsBackground(false);
+    assert.equal(received.length, 2, 'the other bridge still holds the subscription');
+    value(await page.ipcRenderer.invoke(CHANNELS.unsubscribe, other));
+    main.session.setIsBackground(true);
+    assert.equal(received.length, 2);
+  });
+
+  test('a page that navigated keeps none of the old document’s subscriptions', async () => {
+    const main = startMain();
+    const before = main.app.openWindow(APP_PAGE);
+    value(await before.ipcRenderer.invoke(CHANNELS.subscribe, BRIDGE_ID));
+    const after = main.app.navigate(before, APP_PAGE);
+    const received = listen(after);
+    value(await after.ipcRenderer.invoke(CHANNELS.subscribe, 'bridge0000000002'));
+    value(await after.ipcRenderer.invoke(CHANNELS.unsubscribe, 'bridge0000000002'));
+    main.session.setIsBackground(true);
+    assert.deepEqual(received, []);
   });
 
   test('a subscribed page that closed or navigated away is dropped without an error in main', async () => {
@@ -299,7 +342,7 @@ describe('pushes to subscribed pages', () => {
     const toStaying = listen(staying);
     const toLeaving = listen(leaving);
     for (const page of [closing, leaving, staying]) {
-      value(await page.ipcRenderer.invoke(CHANNELS.subscribe));
+      value(await page.ipcRenderer.invoke(CHANNELS.subscribe, BRIDGE_ID));
     }
     main.app.close(closing);
     leaving.frame.url = 'https://evil.example/';
@@ -314,7 +357,7 @@ describe('registration', () => {
   test('the disposer removes every handler and stops the pushes; it can run twice', async () => {
     const main = startMain();
     const page = main.app.openWindow(APP_PAGE);
-    value(await page.ipcRenderer.invoke(CHANNELS.subscribe));
+    value(await page.ipcRenderer.invoke(CHANNELS.subscribe, BRIDGE_ID));
     assert.equal(main.app.ipcMain.registrations(), 6);
     main.dispose();
     main.dispose();

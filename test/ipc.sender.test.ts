@@ -57,8 +57,8 @@ async function callEveryChannel(env: Setup, page: FakePage): Promise<IpcResult<u
     await renderer.invoke(CHANNELS.snapshot),
     await renderer.invoke(CHANNELS.extend),
     await renderer.invoke(CHANNELS.newSession),
-    await renderer.invoke(CHANNELS.subscribe),
-    await renderer.invoke(CHANNELS.unsubscribe),
+    await renderer.invoke(CHANNELS.subscribe, 'bridge0000000001'),
+    await renderer.invoke(CHANNELS.unsubscribe, 'bridge0000000001'),
     renderer.sendSync(CHANNELS.stamp, { eventId: eventId(), timestamp: env.clock.time }),
   ];
 }

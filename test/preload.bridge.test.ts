@@ -223,13 +223,14 @@ describe('the bridge, as the page calls it', () => {
 });
 
 describe('subscribe', () => {
-  test('listeners hear session starts and background changes, and unsubscribe stops them', async () => {
+  test('listeners hear the state at once, then session starts and background changes', async () => {
     const main = startMain();
     const page = main.app.openWindow(APP_PAGE);
     const { bridge } = preload(page);
     const heard: SessionSnapshot[] = [];
     const unsubscribe = bridge.subscribe((snapshot) => heard.push(snapshot));
     await settle();
+    assert.deepEqual(heard, [main.session.getSnapshot()], 'the snapshot main answered with');
 
     main.session.stamp(eventId(), main.clock.time);
     main.session.stamp(eventId(), main.clock.time);
@@ -239,14 +240,29 @@ describe('subscribe', () => {
     main.session.setIsBackground(false);
 
     assert.deepEqual(
-      heard.map((snapshot) => snapshot.isBackground),
-      [false, true],
+      heard.map((snapshot) => [snapshot.entity?.eventIndex ?? null, snapshot.isBackground]),
+      [
+        [null, false],
+        [1, false],
+        [2, true],
+      ],
     );
     assert.equal(page.ipcRenderer.listenerCount(CHANNELS.changed), 0);
     assert.deepEqual(page.ipcRenderer.sent, [CHANNELS.subscribe, CHANNELS.unsubscribe]);
   });
 
-  test('every subscribe asks main, which holds the page once; the last unsubscribe ends it', async () => {
+  test('a push that overtakes the answer to subscribe wins over the older snapshot', async () => {
+    const main = startMain();
+    const { bridge } = preload(main.app.openWindow(APP_PAGE));
+    const heard: boolean[] = [];
+    bridge.subscribe((snapshot) => heard.push(snapshot.isBackground));
+    // Main took the subscription and pushes before its answer reaches the page.
+    main.session.setIsBackground(true);
+    await settle();
+    assert.deepEqual(heard, [true]);
+  });
+
+  test('every subscribe asks main, which holds the bridge once; the last unsubscribe ends it', async () => {
     const main = startMain();
     const page = main.app.openWindow(APP_PAGE);
     const { bridge } = preload(page);
@@ -254,8 +270,9 @@ describe('subscribe', () => {
     const stopA = bridge.subscribe(() => (heard += 1));
     const stopB = bridge.subscribe(() => (heard += 1));
     await settle();
+    assert.equal(heard, 2, 'each listener hears the state once');
     main.session.setIsBackground(true);
-    assert.equal(heard, 2);
+    assert.equal(heard, 4);
 
     stopA();
     stopA();
@@ -266,6 +283,33 @@ describe('subscribe', () => {
       CHANNELS.subscribe,
       CHANNELS.unsubscribe,
     ]);
+    await settle();
+    main.session.setIsBackground(false);
+    assert.equal(heard, 4);
+  });
+
+  test('two bridges in one page keep their own subscriptions, each hearing every change once', async () => {
+    const main = startMain();
+    const page = main.app.openWindow(APP_PAGE);
+    const { electron, mainWorld } = preloadElectron(page);
+    // The package's preload, then the app's own under another name, in the same page.
+    exposeClientSession({ electron, logger: quiet, contextIsolated: true });
+    exposeClientSession({ electron, logger: quiet, contextIsolated: true, name: 'appBridge' });
+    const packageBridge = mainWorld[DEFAULT_BRIDGE_NAME] as ClientSessionBridge;
+    const appBridge = mainWorld.appBridge as ClientSessionBridge;
+    const toPackage: boolean[] = [];
+    const toApp: boolean[] = [];
+    const stopPackage = packageBridge.subscribe((s) => toPackage.push(s.isBackground));
+    appBridge.subscribe((s) => toApp.push(s.isBackground));
+    await settle();
+
+    main.session.setIsBackground(true);
+    stopPackage();
+    await settle();
+    main.session.setIsBackground(false);
+
+    assert.deepEqual(toPackage, [false, true]);
+    assert.deepEqual(toApp, [false, true, false], "the other bridge's unsubscribe left it alone");
   });
 
   test('a subscribe made before main registered its handlers is asked again by the next one', async () => {
@@ -293,7 +337,7 @@ describe('subscribe', () => {
     main.session.setIsBackground(true);
     assert.deepEqual(
       late.map((snapshot) => snapshot.isBackground),
-      [true],
+      [false, true],
     );
     assert.deepEqual(early, [], 'the refused listener was dropped, not revived');
   });
@@ -302,15 +346,15 @@ describe('subscribe', () => {
     const main = startMain();
     const { bridge } = preload(main.app.openWindow(APP_PAGE));
     const heard: string[] = [];
-    bridge.subscribe(() => heard.push('before'));
+    bridge.subscribe((s) => heard.push(`before ${s.isBackground}`));
     await settle();
 
     main.dispose();
     registerAgain(main);
-    bridge.subscribe(() => heard.push('after'));
+    bridge.subscribe((s) => heard.push(`after ${s.isBackground}`));
     await settle();
     main.session.setIsBackground(true);
-    assert.deepEqual(heard.sort(), ['after', 'before']);
+    assert.deepEqual(heard, ['before false', 'after false', 'before true', 'after true']);
   });
 
   test('a throwing listener does not keep the others from hearing', async () => {
@@ -327,7 +371,7 @@ describe('subscribe', () => {
     bridge.subscribe(() => (heard += 1));
     await settle();
     main.session.setIsBackground(true);
-    assert.equal(heard, 1);
+    assert.equal(heard, 2);
     assert.match(logger.lines.join('\n'), /listener threw/);
   });
 
@@ -346,6 +390,20 @@ describe('subscribe', () => {
       errors.map((error) => error.code),
       ['SENDER_REFUSED'],
     );
+  });
+
+  test('a refused subscription without onError is logged, once', async () => {
+    const main = startMain();
+    const window = main.app.openWindow(APP_PAGE);
+    const { electron, mainWorld } = preloadElectron(main.app.openIframe(window, APP_PAGE));
+    const logger = recordingLogger();
+    exposeClientSession({ electron, logger, contextIsolated: true });
+    const bridge = mainWorld[DEFAULT_BRIDGE_NAME] as ClientSessionBridge;
+    bridge.subscribe(() => assert.fail('a refused page must hear nothing'));
+    bridge.subscribe(() => assert.fail('a refused page must hear nothing'));
+    await settle();
+    assert.equal(logger.lines.length, 1);
+    assert.match(logger.lines[0]!, /subscription was refused .*SENDER_REFUSED.*onError/);
   });
 
   test('the renderer client keeps the code on errors it throws', async () => {

@@ -84,7 +84,7 @@ describe('getClientSession', () => {
     main.session.setIsBackground(true);
     stop();
     main.session.setIsBackground(false);
-    assert.deepEqual(heard, [true]);
+    assert.deepEqual(heard, [false, true], 'the state when subscribed, then the change');
     assert.deepEqual(
       errors.map((error) => [error.name, error.code]),
       [['ClientSessionError', 'SENDER_REFUSED']],

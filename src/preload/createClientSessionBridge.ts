@@ -31,9 +31,13 @@ export function createClientSessionBridge(
   ipcRenderer: BridgeIpcRenderer,
   logger: Logger,
 ): ClientSessionBridge {
-  const call = async <T>(channel: InvokeChannel): Promise<IpcResult<T>> => {
+  // This bridge's own: another bridge in the page (the package's preload beside the app's) must
+  // not end this one's subscription, nor this one the other's.
+  const subscriptionId = newSubscriptionId();
+
+  const call = async <T>(channel: InvokeChannel, ...args: string[]): Promise<IpcResult<T>> => {
     try {
-      const result: unknown = await ipcRenderer.invoke(channel);
+      const result: unknown = await ipcRenderer.invoke(channel, ...args);
       if (isIpcResult(result)) return result as IpcResult<T>;
       return fail(
         'NOT_INSTALLED',
@@ -51,14 +55,20 @@ export function createClientSessionBridge(
     }
   };
 
-  const listeners = new Set<{ readonly listener: Listener }>();
+  /** `heard`: a push reached it, newer than the snapshot its subscribe call answers. */
+  const listeners = new Set<{ readonly listener: Listener; heard: boolean }>();
+  let refusalLogged = false;
+  const tell = (listener: Listener, snapshot: SessionSnapshot): void => {
+    try {
+      listener(snapshot);
+    } catch (error) {
+      logger.error('a session change listener threw', error);
+    }
+  };
   const onChanged = (_event: IpcRendererEvent, snapshot: SessionSnapshot): void => {
     for (const entry of [...listeners]) {
-      try {
-        entry.listener(snapshot);
-      } catch (error) {
-        logger.error('a session change listener threw', error);
-      }
+      entry.heard = true;
+      tell(entry.listener, snapshot);
     }
   };
 
@@ -66,28 +76,40 @@ export function createClientSessionBridge(
     if (typeof listener !== 'function') {
       throw new ClientSessionError('INVALID_ARGUMENT', 'subscribe(listener) takes a function');
     }
-    const entry = { listener };
+    const entry = { listener, heard: false };
     listeners.add(entry);
     if (listeners.size === 1) ipcRenderer.on(CHANNELS.changed, onChanged);
 
-    // Every subscribe asks main, even while an earlier one holds: main keeps one entry per page,
-    // and a main process registered again since (or only now) would otherwise never hear of
-    // this page. A subscription main did not take is dropped, so the page can simply ask again.
-    void call<SessionSnapshot>(CHANNELS.subscribe).then((result) => {
-      if (result.ok || !listeners.delete(entry)) return;
+    // Every subscribe asks main, even while an earlier one holds: main keeps one entry per
+    // bridge, and a main process registered again since (or only now) would otherwise never
+    // hear of it. A subscription main did not take is dropped, so the page can simply ask again.
+    void call<SessionSnapshot>(CHANNELS.subscribe, subscriptionId).then((result) => {
+      if (result.ok) {
+        // The state as main took the subscription, unless a push already said something newer.
+        if (listeners.has(entry) && !entry.heard) tell(listener, result.value);
+        return;
+      }
+      if (!listeners.delete(entry)) return;
       if (listeners.size === 0) ipcRenderer.removeListener(CHANNELS.changed, onChanged);
-      if (typeof onError !== 'function') return;
-      try {
-        onError(result.error);
-      } catch (error) {
-        logger.error('a subscription error listener threw', error);
+      if (typeof onError === 'function') {
+        try {
+          onError(result.error);
+        } catch (error) {
+          logger.error('a subscription error listener threw', error);
+        }
+      } else if (!refusalLogged) {
+        refusalLogged = true;
+        logger.warn(
+          `a subscription was refused and dropped (${result.error.code}: ${result.error.message}); ` +
+            'pass onError to subscribe() to hear of it',
+        );
       }
     });
 
     return () => {
       if (!listeners.delete(entry) || listeners.size > 0) return;
       ipcRenderer.removeListener(CHANNELS.changed, onChanged);
-      void call<null>(CHANNELS.unsubscribe);
+      void call<null>(CHANNELS.unsubscribe, subscriptionId);
     };
   };
 
@@ -121,6 +143,13 @@ export function createClientSessionBridge(
     subscribe,
     stamp,
   });
+}
+
+/** 16 lower-case letters and digits, random enough to tell the bridges of one page apart. */
+function newSubscriptionId(): string {
+  let id = '';
+  while (id.length < 16) id += Math.random().toString(36).slice(2);
+  return id.slice(0, 16);
 }
 
 function kind(value: unknown): string {

@@ -16,9 +16,10 @@ export interface RendererClientSession {
   /** The next event starts a new session. Rejects with `FORBIDDEN` when main does not allow it. */
   startNewSession(): Promise<SessionSnapshot>;
   /**
-   * Calls `listener` on each session start, foreground/background change, new-session request
-   * or setting change (not on every event). Returns the function that unsubscribes.
-   * `onError` hears if the main process refuses the subscription.
+   * Calls `listener` with the state once the main process took the subscription, then on each
+   * session start, foreground/background change, new-session request or setting change (not on
+   * every event). Returns the function that unsubscribes. `onError` hears if the main process
+   * refuses the subscription; without it, the refusal is logged by the preload.
    */
   onChange(
     listener: (snapshot: SessionSnapshot) => void,

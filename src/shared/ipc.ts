@@ -13,9 +13,12 @@ export const CHANNELS = {
   extend: `${PREFIX}:extend`,
   /** invoke, no argument → `IpcResult<SessionSnapshot>` (after the request) */
   newSession: `${PREFIX}:new-session`,
-  /** invoke, no argument → `IpcResult<SessionSnapshot>`; main then pushes on `changed` */
+  /**
+   * invoke, the bridge's {@link isSubscriptionId | subscription id} → `IpcResult<SessionSnapshot>`;
+   * main then pushes on `changed` while any bridge of the page holds a subscription
+   */
   subscribe: `${PREFIX}:subscribe`,
-  /** invoke, no argument → `IpcResult<null>` */
+  /** invoke, the bridge's subscription id → `IpcResult<null>` */
   unsubscribe: `${PREFIX}:unsubscribe`,
   /** sendSync, one `StampRequest` → `IpcResult<ClientSessionEntity>` */
   stamp: `${PREFIX}:stamp`,
@@ -23,9 +26,18 @@ export const CHANNELS = {
   changed: `${PREFIX}:changed`,
 } as const;
 
-/** The channels the renderer calls with `ipcRenderer.invoke` and no argument. */
+/** The channels the renderer calls with `ipcRenderer.invoke`. */
 export type InvokeChannel = (typeof CHANNELS)[
   'snapshot' | 'extend' | 'newSession' | 'subscribe' | 'unsubscribe'];
+
+/**
+ * Whether `value` can be a bridge's subscription id: 8 to 32 lower-case letters and digits.
+ * Each bridge draws one, so that two bridges in one page (the package's preload and the app's
+ * own, under another name) hold their subscriptions apart.
+ */
+export function isSubscriptionId(value: unknown): value is string {
+  return typeof value === 'string' && /^[0-9a-z]{8,32}$/.test(value);
+}
 
 /** What each invoke channel answers with, inside an {@link IpcResult}. */
 export interface InvokeResponses {
@@ -118,11 +130,13 @@ export interface ClientSessionBridge {
   /** The next event starts a new session; `FORBIDDEN` when the main process does not allow it. */
   startNewSession(): Promise<IpcResult<SessionSnapshot>>;
   /**
-   * Calls `listener` with a snapshot when a session starts, the app moves between foreground
-   * and background, a new session is requested or a setting changes (not on every event).
-   * `onError` hears once if the main process refuses the subscription (or has no handlers yet);
-   * the listener is then dropped, and a later `subscribe` asks again. Returns the only way to
-   * unsubscribe: `contextBridge` gives each call a new function, so there is no remove-listener.
+   * Calls `listener` with the snapshot the main process answers the subscription with, then
+   * with a snapshot when a session starts, the app moves between foreground and background, a
+   * new session is requested or a setting changes (not on every event). `onError` hears once
+   * if the main process refuses the subscription (or has no handlers yet); without `onError`
+   * the first refusal is logged. The listener is then dropped, and a later `subscribe` asks
+   * again. Returns the only way to unsubscribe: `contextBridge` gives each call a new function,
+   * so there is no remove-listener.
    */
   subscribe(
     listener: (snapshot: SessionSnapshot) => void,

@@ -11,7 +11,7 @@ import type { FrameView, SenderCheck, SenderView, WindowLookup } from './checkSe
 import { originMatcher } from './origins';
 import { failure, neverThrowing, plainEntity, plainSnapshot } from './replies';
 import type { AllowedOrigins } from './origins';
-import { assertNoArguments, parseStampRequest } from './validateRequest';
+import { assertNoArguments, parseStampRequest, parseSubscriptionId } from './validateRequest';
 
 /** The parts of Electron's `ipcMain` used. */
 export interface IpcMainSeam {
@@ -57,7 +57,15 @@ const MAX_LOGGED_REFUSALS = 50;
 type InvokeHandler<C extends InvokeChannel> = (
   sender: SenderView,
   frame: FrameView,
+  args: readonly unknown[],
 ) => InvokeResponses[C];
+
+/** One page that subscribed: where to push, and which of its bridges asked. */
+interface Subscriber {
+  readonly sender: SenderView;
+  readonly frame: FrameView;
+  readonly ids: Set<string>;
+}
 
 /**
  * Registers the main-process side of the renderer bridge and returns a function that removes
@@ -74,7 +82,8 @@ type InvokeHandler<C extends InvokeChannel> = (
  * @remarks
  * Registers each channel once: a second registration before the first is disposed throws
  * `ALREADY_CREATED`. Changes are pushed only to pages that subscribed, and only while they
- * still pass the sender check.
+ * still pass the sender check: once per page while any of its bridges (each with its own
+ * subscription id) holds a subscription.
  */
 export function registerClientSessionIpc(
   deps: ClientSessionIpcDeps,
@@ -91,7 +100,8 @@ export function registerClientSessionIpc(
     windows: deps.BrowserWindow,
     isAllowedOrigin: originMatcher(options.allowedOrigins),
   };
-  const subscribers = new Map<number, { sender: SenderView; frame: FrameView }>();
+  /** By webContents id. One push per page, however many of its bridges subscribed. */
+  const subscribers = new Map<number, Subscriber>();
   const loggedRefusals = new Set<string>();
 
   const refuse = (channel: string, reason: string): IpcResult<never> => {
@@ -127,12 +137,17 @@ export function registerClientSessionIpc(
   };
 
   const handlers: { [C in InvokeChannel]: InvokeHandler<C> } = {
-    [CHANNELS.snapshot]: () => plainSnapshot(session.getSnapshot()),
-    [CHANNELS.extend]: () => {
+    [CHANNELS.snapshot]: (_sender, _frame, args) => {
+      assertNoArguments(CHANNELS.snapshot, args);
+      return plainSnapshot(session.getSnapshot());
+    },
+    [CHANNELS.extend]: (_sender, _frame, args) => {
+      assertNoArguments(CHANNELS.extend, args);
       session.extend();
       return plainSnapshot(session.getSnapshot());
     },
-    [CHANNELS.newSession]: () => {
+    [CHANNELS.newSession]: (_sender, _frame, args) => {
+      assertNoArguments(CHANNELS.newSession, args);
       if (!allowNewSession) {
         throw new ClientSessionError(
           'FORBIDDEN',
@@ -142,12 +157,22 @@ export function registerClientSessionIpc(
       session.startNewSession();
       return plainSnapshot(session.getSnapshot());
     },
-    [CHANNELS.subscribe]: (sender, frame) => {
-      subscribers.set(sender.id, { sender, frame });
+    [CHANNELS.subscribe]: (sender, frame, args) => {
+      const id = parseSubscriptionId(CHANNELS.subscribe, args);
+      let subscriber = subscribers.get(sender.id);
+      // Another frame means another document: what its bridges asked for went with it.
+      if (subscriber === undefined || !sameFrame(subscriber.frame, frame)) {
+        subscriber = { sender, frame, ids: new Set() };
+        subscribers.set(sender.id, subscriber);
+      }
+      subscriber.ids.add(id);
       return plainSnapshot(session.getSnapshot());
     },
-    [CHANNELS.unsubscribe]: (sender) => {
-      subscribers.delete(sender.id);
+    [CHANNELS.unsubscribe]: (sender, _frame, args) => {
+      const id = parseSubscriptionId(CHANNELS.unsubscribe, args);
+      const subscriber = subscribers.get(sender.id);
+      subscriber?.ids.delete(id);
+      if (subscriber?.ids.size === 0) subscribers.delete(sender.id);
       return null;
     },
   };
@@ -170,10 +195,7 @@ export function registerClientSessionIpc(
     for (const channel of Object.keys(handlers) as InvokeChannel[]) {
       const handler = handlers[channel] as InvokeHandler<InvokeChannel>;
       ipcMain.handle(channel, (event: IpcMainInvokeEvent, ...args: unknown[]) =>
-        serve(channel, event, (sender, frame) => {
-          assertNoArguments(channel, args);
-          return handler(sender, frame);
-        }),
+        serve(channel, event, (sender, frame) => handler(sender, frame, args)),
       );
       registered.push(channel);
     }
@@ -211,6 +233,15 @@ export function registerClientSessionIpc(
     stopPushing();
     subscribers.clear();
   };
+}
+
+function sameFrame(a: FrameView, b: FrameView): boolean {
+  try {
+    return a === b || (a.processId === b.processId && a.routingId === b.routingId);
+  } catch {
+    // A frame destroyed since throws when read: it is not the one sending now.
+    return false;
+  }
 }
 
 function assertDeps(deps: ClientSessionIpcDeps): void {

@@ -7,6 +7,7 @@ import {
   MAX_EVENT_ID_LENGTH,
   MAX_EVENT_TIMESTAMP_MS,
   MIN_EVENT_TIMESTAMP_MS,
+  isSubscriptionId,
 } from '../../shared/ipc';
 import type { StampRequest } from '../../shared/ipc';
 
@@ -17,6 +18,22 @@ export function assertNoArguments(channel: string, args: readonly unknown[]): vo
   if (args.length !== 0) {
     throw invalid(`${channel} takes no argument, got ${args.length}`);
   }
+}
+
+/** Checks the one argument of `subscribe` and `unsubscribe`: the bridge's subscription id. */
+export function parseSubscriptionId(channel: string, args: readonly unknown[]): string {
+  if (args.length !== 1) {
+    throw invalid(
+      `${channel} takes one argument, the bridge's subscription id, got ${args.length}`,
+    );
+  }
+  const id = args[0];
+  if (!isSubscriptionId(id)) {
+    throw invalid(
+      `${channel} takes a subscription id of 8 to 32 lower-case letters and digits, got ${describe(id)}`,
+    );
+  }
+  return id;
 }
 
 /**
