@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 
 import { registerClientSessionIpc } from '../src/main/ipc/registerClientSessionIpc';
 import { exposeClientSession } from '../src/preload/exposeClientSession';
+import type { PreloadElectron } from '../src/preload/exposeClientSession';
 import { getClientSession } from '../src/renderer/getClientSession';
 import { createConsoleLogger } from '../src/shared/logger';
 import type { SessionSnapshot } from '../src/shared/entity';
@@ -19,6 +20,7 @@ import {
   startMain,
 } from './support/fakeIpc';
 import type { FakePage, MainSide } from './support/fakeIpc';
+import { recordingLogger as levelledLogger } from './support/electronHarness';
 import { eventId } from './support/ids';
 
 const quiet = createConsoleLogger('silent');
@@ -66,16 +68,44 @@ describe('exposeClientSession', () => {
     }
   });
 
-  test('a second exposure under the same name keeps the first and says so', () => {
+  test("the app's preload after the package's, same name: the first kept, said at info only", () => {
+    for (const contextIsolated of [true, false]) {
+      const main = startMain();
+      const page = main.app.openWindow(APP_PAGE);
+      const { electron, mainWorld } = preloadElectron(page);
+      const name = `bridgeTwice${contextIsolated}${Date.now()}`;
+      const logger = levelledLogger();
+      try {
+        assert.equal(exposeClientSession({ electron, logger, contextIsolated, name }), true);
+        const world = contextIsolated ? mainWorld : (globalThis as Record<string, unknown>);
+        const first = world[name];
+        assert.equal(exposeClientSession({ electron, logger, contextIsolated, name }), false);
+        assert.equal(world[name], first);
+        assert.deepEqual([logger.lines.warn, logger.lines.error], [[], []]);
+        assert.match(logger.lines.info[0] ?? '', /is already the session bridge/);
+      } finally {
+        delete (globalThis as Record<string, unknown>)[name];
+      }
+    }
+  });
+
+  test('a name something else already holds on window is kept, with a warning', () => {
     const main = startMain();
     const page = main.app.openWindow(APP_PAGE);
     const { electron, mainWorld } = preloadElectron(page);
-    const logger = recordingLogger();
-    assert.equal(exposeClientSession({ electron, logger, contextIsolated: true }), true);
-    const first = mainWorld[DEFAULT_BRIDGE_NAME];
+    mainWorld[DEFAULT_BRIDGE_NAME] = { theAppsOwn: true };
+    const logger = levelledLogger();
     assert.equal(exposeClientSession({ electron, logger, contextIsolated: true }), false);
-    assert.equal(mainWorld[DEFAULT_BRIDGE_NAME], first);
-    assert.match(logger.lines[0] ?? '', /window\.electronClientSession is taken/);
+    assert.deepEqual(mainWorld[DEFAULT_BRIDGE_NAME], { theAppsOwn: true });
+    assert.match(logger.lines.warn[0] ?? '', /window\.electronClientSession is taken/);
+  });
+
+  test('an electron option without contextBridge and ipcRenderer is an INVALID_OPTION error', () => {
+    assert.throws(
+      () => exposeClientSession({ electron: {} as unknown as PreloadElectron }),
+      (error: { code?: string; message?: string }) =>
+        error.code === 'INVALID_OPTION' && /contextBridge, ipcRenderer/.test(error.message ?? ''),
+    );
   });
 
   test('contextBridge failing for another reason is reported as that, not as a taken name', () => {

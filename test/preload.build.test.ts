@@ -27,9 +27,10 @@ const loadBuildScript = () =>
  * function whose parameters are `require`, `process` and a few more, evaluated in the page's
  * context. `process` is only that parameter: the context's global has none. Without context
  * isolation `contextBridge` throws, as Electron's does, and the preload's global is the page's
- * window. Returns the names required, the page's world and what the preload logged.
+ * window. Several scripts run one after the other in the same world, as a session's preloads
+ * and the window's own do. Returns the names required, the page's world and what was logged.
  */
-function runSandboxed(code: string, page: FakePage, contextIsolated = true) {
+function runSandboxed(code: string | string[], page: FakePage, contextIsolated = true) {
   const required: string[] = [];
   const logged: string[] = [];
   const contextBridge = new FakeContextBridge(contextIsolated);
@@ -38,22 +39,24 @@ function runSandboxed(code: string, page: FakePage, contextIsolated = true) {
   const context = createContext({
     console: { error: record, warn: record, info: record, debug: record, log: record },
   });
-  const wrapped =
-    '(function (require, process, Buffer, global, setImmediate, clearImmediate, exports, ' +
-    `module) {${code}\n})`;
-  const run = runInContext(wrapped, context, { filename: 'standalone.js' }) as (
-    ...args: unknown[]
-  ) => void;
   const require = (name: string) => {
     required.push(name);
     if (name === 'electron') return electron;
     throw new Error(`module not found: ${name}`);
   };
   const preloadProcess = { contextIsolated, sandboxed: true };
-  const exports = {};
-  run(require, preloadProcess, undefined, context, setImmediate, clearImmediate, exports, {
-    exports,
-  });
+  for (const script of typeof code === 'string' ? [code] : code) {
+    const wrapped =
+      '(function (require, process, Buffer, global, setImmediate, clearImmediate, exports, ' +
+      `module) {${script}\n})`;
+    const run = runInContext(wrapped, context, { filename: 'standalone.js' }) as (
+      ...args: unknown[]
+    ) => void;
+    const exports = {};
+    run(require, preloadProcess, undefined, context, setImmediate, clearImmediate, exports, {
+      exports,
+    });
+  }
   return { required, mainWorld: contextBridge.mainWorld, context, logged };
 }
 
@@ -94,6 +97,17 @@ describe('the built preload', () => {
     assert.equal('process' in context, false);
     assert.deepEqual(Object.keys(mainWorld), [DEFAULT_BRIDGE_NAME]);
     assert.deepEqual(logged, []);
+  });
+
+  test('a second copy in the same world (the package preload beside the app’s) warns of nothing', () => {
+    for (const contextIsolated of [true, false]) {
+      const main = startMain();
+      const page = main.app.openWindow(APP_PAGE);
+      const { context, mainWorld, logged } = runSandboxed([code, code], page, contextIsolated);
+      const world = contextIsolated ? mainWorld : context;
+      assert.equal(typeof (world[DEFAULT_BRIDGE_NAME] as ClientSessionBridge).stamp, 'function');
+      assert.deepEqual(logged, [], `contextIsolated: ${contextIsolated}`);
+    }
   });
 
   test('without context isolation it sets the bridge on the global object itself', async () => {

@@ -42,8 +42,9 @@ export interface ExposeClientSessionOptions {
 /**
  * Call once in a preload script: puts the session bridge on `window` (under
  * `electronClientSession` unless `name` says otherwise) with `contextBridge`. Returns whether
- * it did; `false` when something already sits under that name, for example because the
- * package's own preload ran first (`registerClientSessionPreload()` in main).
+ * it did; `false` when something already sits under that name: the bridge itself, because the
+ * package's own preload ran first (`registerClientSessionPreload()` in main), which is said at
+ * `info` only, or anything else, which is a warning.
  *
  * @example
  * ```ts
@@ -62,12 +63,33 @@ export function exposeClientSession(options: ExposeClientSessionOptions = {}): b
   }
   const logger = options.logger ?? createConsoleLogger();
   const electron = options.electron ?? loadElectron();
+  if (
+    typeof electron?.contextBridge?.exposeInMainWorld !== 'function' ||
+    typeof electron.ipcRenderer?.sendSync !== 'function'
+  ) {
+    throw new ClientSessionError(
+      'INVALID_OPTION',
+      "exposeClientSession({ electron }) takes { contextBridge, ipcRenderer } from the preload's electron module",
+    );
+  }
+  const exposed = namesExposedWith(electron.contextBridge);
+  if (exposed.has(name)) {
+    // The package's preload beside the app's own, both asking for the default name: valid.
+    logger.info(`window.${name} is already the session bridge (an earlier preload put it there)`);
+    return false;
+  }
   const bridge = createClientSessionBridge(electron.ipcRenderer, logger);
+  const putOnWindow = (): boolean => {
+    if (!setOnWindow(name, bridge, logger)) return false;
+    exposed.add(name);
+    return true;
+  };
 
   const isolated = options.contextIsolated ?? contextIsolationOfThisPreload() ?? true;
-  if (!isolated) return setOnWindow(name, bridge, logger);
+  if (!isolated) return putOnWindow();
   try {
     electron.contextBridge.exposeInMainWorld(name, bridge);
+    exposed.add(name);
     return true;
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
@@ -78,7 +100,7 @@ export function exposeClientSession(options: ExposeClientSessionOptions = {}): b
     if (text.includes('contextIsolation')) {
       // contextBridge says isolation is off although nothing else told us: the page's window is
       // this script's global then, as without isolation.
-      return setOnWindow(name, bridge, logger);
+      return putOnWindow();
     }
     logger.error(`window.${name} could not be exposed with contextBridge`, error);
     return false;
@@ -94,6 +116,24 @@ function contextIsolationOfThisPreload(): boolean | undefined {
   if (typeof process !== 'object' || process === null) return undefined;
   const value: unknown = process.contextIsolated;
   return typeof value === 'boolean' ? value : undefined;
+}
+
+/**
+ * The names this package exposed the bridge under with `contextBridge`. The main world cannot be
+ * read from an isolated preload, and the package's preload and the app's own are two bundles
+ * with two copies of this module: only the world's global object, which both preloads share,
+ * can hold this, under a key both copies know.
+ */
+function namesExposedWith(contextBridge: object): Set<string> {
+  const key = Symbol.for('electron-client-session.exposedNames');
+  const world = globalThis as unknown as Record<symbol, WeakMap<object, Set<string>> | undefined>;
+  const byBridge = (world[key] ??= new WeakMap());
+  let names = byBridge.get(contextBridge);
+  if (names === undefined) {
+    names = new Set();
+    byBridge.set(contextBridge, names);
+  }
+  return names;
 }
 
 function setOnWindow(name: string, bridge: ClientSessionBridge, logger: Logger): boolean {
