@@ -4,13 +4,15 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { registerClientSessionIpc } from '../src/main/ipc/registerClientSessionIpc';
+import { createClientSession, MemorySessionStore } from '../src/main';
+import { createClientSessionBridge } from '../src/preload/createClientSessionBridge';
 import { exposeClientSession } from '../src/preload/exposeClientSession';
 import type { PreloadElectron } from '../src/preload/exposeClientSession';
 import { getClientSession } from '../src/renderer/getClientSession';
 import { createConsoleLogger } from '../src/shared/logger';
 import type { SessionSnapshot } from '../src/shared/entity';
 import { CHANNELS, DEFAULT_BRIDGE_NAME } from '../src/shared/ipc';
-import type { ClientSessionBridge, IpcError } from '../src/shared/ipc';
+import type { ClientSessionBridge, IpcError, IpcResult } from '../src/shared/ipc';
 import {
   APP_PAGE,
   FakeApp,
@@ -21,6 +23,7 @@ import {
 } from './support/fakeIpc';
 import type { FakePage, MainSide } from './support/fakeIpc';
 import { recordingLogger as levelledLogger } from './support/electronHarness';
+import { FakeElectron } from './support/fakeElectron';
 import { eventId } from './support/ids';
 
 const quiet = createConsoleLogger('silent');
@@ -248,6 +251,90 @@ describe('the bridge, as the page calls it', () => {
     for (const result of results) {
       assert.equal(!result.ok && result.error.code, 'NOT_INSTALLED');
       assert.match(!result.ok ? result.error.message : '', /registerClientSessionIpc\(\)/);
+    }
+  });
+});
+
+describe('stamping with nothing in main to answer', () => {
+  /** A window of an app with createClientSession, and the bridge its preload exposed. */
+  function appWindow(electron: FakeElectron) {
+    const page = electron.ipc.openWindow(APP_PAGE);
+    return { page, bridge: preload(page).bridge };
+  }
+
+  function assertNotInstalled(result: IpcResult<unknown>): void {
+    assert.equal(!result.ok && result.error.code, 'NOT_INSTALLED');
+    assert.match(
+      !result.ok ? result.error.message : '',
+      /nothing in the main process answered .*reply was never sent.*createClientSession\(\)/,
+    );
+  }
+
+  test('before createClientSession() registered the handlers (the app not ready yet)', async () => {
+    const electron = new FakeElectron();
+    const client = createClientSession({
+      electron,
+      logger: quiet,
+      store: new MemorySessionStore(),
+    });
+    const { bridge } = appWindow(electron);
+    assertNotInstalled(bridge.stamp(eventId(), Date.now()));
+    // What a page can ask first instead, without blocking:
+    const snapshot = await bridge.getSnapshot();
+    assert.equal(!snapshot.ok && snapshot.error.code, 'NOT_INSTALLED');
+    assert.equal(electron.ipcMain.unansweredSyncCalls, 1);
+
+    await electron.app.becomeReady();
+    assert.equal((await bridge.getSnapshot()).ok, true);
+    assert.equal(bridge.stamp(eventId(), Date.now()).ok, true);
+    client.dispose();
+  });
+
+  test('after dispose()', async () => {
+    const electron = new FakeElectron();
+    await electron.app.becomeReady();
+    const client = createClientSession({
+      electron,
+      logger: quiet,
+      store: new MemorySessionStore(),
+    });
+    const { bridge } = appWindow(electron);
+    assert.equal(bridge.stamp(eventId(), Date.now()).ok, true);
+    client.dispose();
+    assertNotInstalled(bridge.stamp(eventId(), Date.now()));
+    assert.equal(electron.ipcMain.unansweredSyncCalls, 1);
+  });
+
+  test("after a window's session-end (Windows shutdown or log-off)", async () => {
+    const electron = new FakeElectron();
+    await electron.app.becomeReady();
+    const window = electron.app.createWindow('main', { focused: true });
+    createClientSession({ electron, logger: quiet, store: new MemorySessionStore() });
+    const { bridge } = appWindow(electron);
+    window.fireSessionEnd(['logoff']);
+    assertNotInstalled(bridge.stamp(eventId(), Date.now()));
+  });
+
+  test('any reply that is not a well-formed answer is NOT_INSTALLED, never taken for one', () => {
+    for (const reply of [
+      undefined,
+      null,
+      'pong',
+      { ok: true },
+      { ok: true, value: 'not an entity' },
+      { ok: false, error: { code: 'BOGUS', message: 'made up' } },
+      { ok: false, error: 'no code' },
+    ]) {
+      const ipcRenderer = {
+        invoke: async () => null,
+        sendSync: () => reply,
+        on: () => undefined,
+        removeListener: () => undefined,
+      };
+      const bridge = createClientSessionBridge(ipcRenderer, quiet);
+      const result = bridge.stamp(eventId(), Date.now());
+      assert.equal(!result.ok && result.error.code, 'NOT_INSTALLED', JSON.stringify(reply));
+      assert.match(!result.ok ? result.error.message : '', /no valid answer/);
     }
   });
 });

@@ -128,8 +128,23 @@ export function createClientSessionBridge(
     }
     try {
       const result: unknown = ipcRenderer.sendSync(CHANNELS.stamp, { eventId, timestamp });
-      if (isIpcResult(result)) return result as IpcResult<ClientSessionEntity>;
-      return fail('NOT_INSTALLED', `nothing answered ${CHANNELS.stamp}: ${SETUP_HINT}`);
+      if (isIpcResult(result) && (!result.ok || isObject(result.value))) {
+        return result as IpcResult<ClientSessionEntity>;
+      }
+      // With no listener in main, Electron holds the page until main drops the message, then
+      // answers { error: 'reply was never sent' }.
+      if (isObject(result) && !('ok' in result) && typeof result.error === 'string') {
+        return fail(
+          'NOT_INSTALLED',
+          `nothing in the main process answered ${CHANNELS.stamp} (Electron: "${result.error}"), ` +
+            `so the page waited until Electron gave up: ${SETUP_HINT}, and stamp only once ` +
+            'getSnapshot() succeeds',
+        );
+      }
+      return fail(
+        'NOT_INSTALLED',
+        `the main process gave no valid answer on ${CHANNELS.stamp}: ${SETUP_HINT}`,
+      );
     } catch (error) {
       return fail('INTERNAL', `${CHANNELS.stamp} failed: ${String(error)}`);
     }
@@ -150,6 +165,10 @@ function newSubscriptionId(): string {
   let id = '';
   while (id.length < 16) id += Math.random().toString(36).slice(2);
   return id.slice(0, 16);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
 }
 
 function kind(value: unknown): string {

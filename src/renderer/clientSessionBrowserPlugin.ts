@@ -37,7 +37,10 @@ export interface ClientSessionBrowserPluginOptions {
  * Throws `NOT_INSTALLED` at once when the preload did not expose the bridge. Stamping is a
  * synchronous IPC call (`ipcRenderer.sendSync`): it blocks the page for one round trip to the
  * main process. An event that cannot be stamped (a refused page, a closed session) is still
- * tracked, without the entity, and the failure is logged once.
+ * tracked, without the entity, and the failure is logged once. When the main process has no
+ * handler (before `createClientSession()` set them up, after `dispose()`), the page stays
+ * blocked until Electron gives up on the message: `await session.getSnapshot()`, which fails at
+ * once, before creating the tracker.
  */
 export function clientSessionBrowserPlugin(
   options: ClientSessionBrowserPluginOptions = {},

@@ -29,6 +29,12 @@ export interface RendererClientSession {
    * Assigns an event to the session, synchronously, and returns its `client_session` data.
    * @param eventId - the event's UUID (`eid`)
    * @param timestamp - the event's own timestamp, epoch milliseconds
+   *
+   * @remarks
+   * Blocks the page until the main process answers. With no handler there (before
+   * `createClientSession()` set them up, after `dispose()` or a `session-end`), Electron answers
+   * only once the main process garbage-collects the message, and this throws `NOT_INSTALLED`
+   * then: check with `await getSnapshot()`, which fails at once, before stamping.
    */
   stamp(eventId: string, timestamp: number): ClientSessionEntity;
 }

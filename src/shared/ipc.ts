@@ -96,7 +96,19 @@ export function fail(code: IpcErrorCode, message: string): IpcResult<never> {
   return { ok: false, error: { code, message } };
 }
 
-/** Whether `value` has the shape of an {@link IpcResult} (the preload checks main's answers). */
+const IPC_ERROR_CODES: readonly string[] = [
+  'INVALID_ARGUMENT',
+  'FORBIDDEN',
+  'SENDER_REFUSED',
+  'CLOSED',
+  'NOT_INSTALLED',
+  'INTERNAL',
+] satisfies IpcErrorCode[];
+
+/**
+ * Whether `value` has the shape of an {@link IpcResult}, with one of the known codes when it
+ * failed (the preload checks main's answers).
+ */
 export function isIpcResult(value: unknown): value is IpcResult<unknown> {
   if (value === null || typeof value !== 'object') return false;
   const result = value as { ok?: unknown; error?: { code?: unknown; message?: unknown } };
@@ -106,6 +118,7 @@ export function isIpcResult(value: unknown): value is IpcResult<unknown> {
     typeof result.error === 'object' &&
     result.error !== null &&
     typeof result.error.code === 'string' &&
+    IPC_ERROR_CODES.includes(result.error.code) &&
     typeof result.error.message === 'string'
   );
 }
@@ -145,6 +158,13 @@ export interface ClientSessionBridge {
   /**
    * Assigns an event to the main process's session, synchronously (it blocks the renderer for
    * one IPC round trip), and answers the `client_session` entity data for it.
+   *
+   * @remarks
+   * With no handler in the main process (before `createClientSession()` set them up once the
+   * app is ready, or after `dispose()` or a `session-end`), Electron answers a synchronous
+   * message only when the main process garbage-collects it: the page is blocked until then,
+   * and the answer is `NOT_INSTALLED`. Create windows after `createClientSession()`, and check
+   * with `getSnapshot()`, which fails at once, before stamping.
    */
   stamp(eventId: string, timestamp: number): IpcResult<ClientSessionEntity>;
 }

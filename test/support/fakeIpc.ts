@@ -135,11 +135,33 @@ export class FakeIpcMain implements IpcMainSeam {
     }
   }
 
-  /** Emits a sync message as Electron would and returns `event.returnValue` (no clone). */
+  /**
+   * Sync messages no listener answered. In Electron the page stays blocked on each until the
+   * main process garbage-collects the event, then gets `{ error: 'reply was never sent' }`.
+   */
+  unansweredSyncCalls = 0;
+
+  /**
+   * Emits a sync message as Electron would and returns what a listener set as `returnValue`
+   * (no clone). As in Electron, `returnValue` can only be set, and a message nobody answers
+   * gets the reply Electron sends when it drops the event.
+   */
   sendSyncRaw(from: Sender, channel: string, args: readonly unknown[]): unknown {
     const event = eventFrom(from) as IpcMainEvent;
+    let answered = false;
+    let reply: unknown;
+    Object.defineProperty(event, 'returnValue', {
+      get: () => undefined,
+      set: (value: unknown) => {
+        if (answered) return;
+        answered = true;
+        reply = value;
+      },
+    });
     for (const listener of this.listeners.get(channel) ?? []) listener(event, ...args);
-    return event.returnValue;
+    if (answered) return reply;
+    this.unansweredSyncCalls += 1;
+    return { error: 'reply was never sent' };
   }
 
   /** How many handlers and listeners are registered, over all channels. */
@@ -167,7 +189,6 @@ function eventFrom(from: Sender): Partial<IpcMainEvent> {
     },
     frameId: frame?.routingId ?? -1,
     processId: frame?.processId ?? -1,
-    returnValue: undefined,
     type: 'frame',
   };
 }
