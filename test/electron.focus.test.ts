@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { startApp } from './support/electronHarness';
+import { FakeWindow } from './support/fakeElectron';
 import { eventId } from './support/ids';
 
 const GRACE = 500;
@@ -156,6 +157,20 @@ describe('window focus (SPEC 4)', () => {
     windows.b!.fire('focus', { focused: true });
     timers.advance(GRACE * 4);
     assert.deepEqual(transitions, []);
+  });
+
+  test('a BaseWindow, which Electron does not announce, is not followed (README note)', async () => {
+    const { timers, session, transitions } = await startApp();
+    // Neither in BrowserWindow.getAllWindows() nor announced by browser-window-created.
+    const base = new FakeWindow('base', { focused: true });
+    base.fire('focus');
+    timers.advance(GRACE * 4);
+    assert.deepEqual(transitions, []);
+    assert.equal(session.getIsBackground(), true);
+    // What such an app does instead, from its own window's events.
+    base.on('focus', () => session.setIsBackground(false));
+    base.fire('focus');
+    assert.deepEqual(transitions, ['foreground']);
   });
 
   test('windows created after set-up are covered without the app doing anything', async () => {

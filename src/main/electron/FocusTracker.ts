@@ -75,6 +75,10 @@ type WindowListeners = {
  * after a power event, where it can only take away a focus the events gave. On Windows it can
  * still name a window inside that window's `blur` handler, or stay `true` for a window that is
  * not in front, so it never outvotes a blur.
+ *
+ * Only `BrowserWindow`s are followed (`getAllWindows()`, `browser-window-created`): Electron
+ * announces no `BaseWindow`, so an app made of `BaseWindow`s and `WebContentsView`s alone counts
+ * as in the background throughout, unless it sets the state itself.
  */
 export class FocusTracker {
   private readonly options: FocusTrackerOptions;

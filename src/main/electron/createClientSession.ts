@@ -117,6 +117,10 @@ const created = new WeakMap<SeamApp, ElectronClientSession>();
  * Every option is checked at the call, also before the app is ready: a wrong one throws
  * `INVALID_OPTION` before anything is attached, an unknown one is ignored with one warning.
  * `isBackground` is refused, as the app's windows decide it.
+ *
+ * Only `BrowserWindow`s decide foreground and background, and only their pages are served over
+ * IPC: an app built on `BaseWindow` and `WebContentsView` alone sets the state itself with
+ * `session.setIsBackground()`.
  */
 export function createClientSession(
   options: CreateClientSessionOptions = {},
