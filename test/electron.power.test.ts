@@ -66,6 +66,19 @@ describe('power and presence events (SPEC 4)', () => {
     assert.deepEqual(transitions, ['background', 'foreground']);
   });
 
+  test('a suspend delivered again just after its resume is dropped after 5 s, not 30', async () => {
+    const { electron, timers, transitions } = await startApp({ main: { focused: true } });
+    electron.powerMonitor.fire('suspend');
+    timers.advance(100);
+    electron.powerMonitor.fire('resume');
+    timers.advance(1000);
+    electron.powerMonitor.fire('suspend');
+    timers.advance(4999);
+    assert.deepEqual(transitions, ['background', 'foreground', 'background']);
+    timers.advance(1);
+    assert.deepEqual(transitions, ['background', 'foreground', 'background', 'foreground']);
+  });
+
   test('a resume delivered again late does not hide the next real suspend', async () => {
     // Windows sends a second resume when the user comes back to a machine that woke unattended.
     const { electron, clock, timers, transitions } = await startApp({ main: { focused: true } });

@@ -103,12 +103,15 @@ export class PowerPresence {
         return;
       }
       this.away.add(pair);
-      // A suspend just after a resume may be the late half of that pair, or a real sleep after a
-      // resume delivered again late (Windows sends a second one when the user comes back to a
-      // machine that woke unattended). Only a sleep stops the process: the hold tells them
-      // apart, soon in this case, rather than keep the app in the foreground through a sleep.
+      // A suspend just after a resume may be the late half of that pair or a duplicate of the
+      // suspend before it, or a real sleep after a resume delivered again late (Windows sends a
+      // second one when the user comes back to a machine that woke unattended). Only a sleep
+      // stops the process: the hold tells them apart, soon in this case, rather than keep the
+      // app in the foreground through a sleep.
       if (pair === 'sleep') {
-        this.holdSuspend(afterItsBack ? toleranceMs : this.options.suspendHoldMs);
+        const back = this.backAt.get(pair);
+        const soonAfterBack = afterItsBack || (back !== undefined && now - back <= toleranceMs);
+        this.holdSuspend(soonAfterBack ? toleranceMs : this.options.suspendHoldMs);
       }
       this.options.onAway();
       return;
