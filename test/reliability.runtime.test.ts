@@ -230,6 +230,23 @@ describe('a store used again after close()', () => {
     store.close();
   });
 
+  test('a store that fails to close while in use is reported once, and the close goes on', () => {
+    const logger = recordingLogger();
+    const inner: SessionStore = Object.assign(new MemorySessionStore(), {
+      close(): void {
+        throw new Error('the disk went away');
+      },
+    });
+    const store = new ResilientStore({ store: inner, logger });
+    const session = new ClientSession({ store, logger });
+    session.stamp(eventId(), Date.now());
+    session.close();
+    assert.equal(logger.count('warn'), 1);
+    const warning = logger.lines.find((line) => line.level === 'warn')?.message ?? '';
+    assert.match(warning, /failed to close.*the disk went away/);
+    assert.throws(() => store.getSession(), { code: 'CLOSED' });
+  });
+
   test('a SqliteSessionStore closed under a ResilientStore is not ridden out in memory', () => {
     const path = join(root, 'closed-inside.sqlite');
     const logger = recordingLogger();

@@ -205,9 +205,11 @@ export class ResilientStore implements SessionStore {
   }
 
   /**
-   * Closes the wrapped store; a failure to close is logged at `debug` and goes no further. Any
-   * later call throws `CLOSED`: a session continued on a closed store would work from memory
-   * and hand out again the indexes a later start from the file hands out.
+   * Closes the wrapped store; a failure to close is logged and goes no further: as a warning
+   * while the store was in use (its last write may be lost), at `debug` once it had already
+   * failed and the run was kept in memory (that was said then). Any later call throws `CLOSED`:
+   * a session continued on a closed store would work from memory and hand out again the indexes
+   * a later start from the file hands out.
    */
   close(): void {
     if (this.closed) return;
@@ -215,7 +217,14 @@ export class ResilientStore implements SessionStore {
     try {
       this.inner?.close?.();
     } catch (error) {
-      this.logger.debug('the session store failed to close', error);
+      if (this.memory === undefined) {
+        this.logger.warn(
+          `the session store failed to close; what it had not written yet may be lost: ${describeStoreError(error)}`,
+          error,
+        );
+      } else {
+        this.logger.debug('the session store failed to close', error);
+      }
     }
   }
 
