@@ -322,6 +322,23 @@ describe('pushes to subscribed pages', () => {
     assert.equal(received.length, 2);
   });
 
+  test('a page holds at most 16 subscription ids; one more is refused and changes nothing', async () => {
+    const main = startMain();
+    const page = main.app.openWindow(APP_PAGE);
+    const received = listen(page);
+    const ids = Array.from({ length: 16 }, (_, i) => `bridge${String(i).padStart(10, '0')}`);
+    for (const id of ids) value(await page.ipcRenderer.invoke(CHANNELS.subscribe, id));
+    value(await page.ipcRenderer.invoke(CHANNELS.subscribe, ids[0]));
+
+    const error = errorOf(await page.ipcRenderer.invoke(CHANNELS.subscribe, 'bridge9999999999'));
+    assert.equal(error.code, 'INVALID_ARGUMENT');
+    assert.match(error.message, /16 subscription ids/);
+
+    for (const id of ids) value(await page.ipcRenderer.invoke(CHANNELS.unsubscribe, id));
+    main.session.setIsBackground(true);
+    assert.deepEqual(received, [], 'the refused id holds no subscription');
+  });
+
   test('a page that navigated keeps none of the old document’s subscriptions', async () => {
     const main = startMain();
     const before = main.app.openWindow(APP_PAGE);

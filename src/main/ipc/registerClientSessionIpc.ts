@@ -53,6 +53,11 @@ export interface ClientSessionIpcOptions {
 
 /** At most this many distinct refusals are logged, so a busy iframe cannot flood the log. */
 const MAX_LOGGED_REFUSALS = 50;
+/**
+ * Subscription ids one page may hold. A bridge draws one; a page has one or two bridges (the
+ * package's preload beside the app's own). The cap keeps a page from growing main's memory.
+ */
+const MAX_SUBSCRIPTIONS_PER_PAGE = 16;
 
 type InvokeHandler<C extends InvokeChannel> = (
   sender: SenderView,
@@ -164,6 +169,12 @@ export function registerClientSessionIpc(
       if (subscriber === undefined || !sameFrame(subscriber.frame, frame)) {
         subscriber = { sender, frame, ids: new Set() };
         subscribers.set(sender.id, subscriber);
+      }
+      if (!subscriber.ids.has(id) && subscriber.ids.size >= MAX_SUBSCRIPTIONS_PER_PAGE) {
+        throw new ClientSessionError(
+          'INVALID_ARGUMENT',
+          `${CHANNELS.subscribe}: this page already holds ${MAX_SUBSCRIPTIONS_PER_PAGE} subscription ids, the most one page may; unsubscribe one first`,
+        );
       }
       subscriber.ids.add(id);
       return plainSnapshot(session.getSnapshot());
