@@ -17,7 +17,10 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 
 const PREFIX = '[ensure-sqlite-addon]';
-const REBUILD = process.env.ECS_SQLITE_REBUILD || 'npm rebuild better-sqlite3';
+// --ignore-scripts=false: the rebuild is the addon's install script, which an .npmrc with
+// ignore-scripts=true (a common hardening) would skip, leaving the addon as it was.
+const REBUILD =
+  process.env.ECS_SQLITE_REBUILD || 'npm rebuild better-sqlite3 --ignore-scripts=false';
 /** How a native module built for another ABI, or not built at all, fails to load. */
 const NOT_FOR_THIS_NODE =
   /NODE_MODULE_VERSION|ERR_DLOPEN_FAILED|Could not locate the bindings file/;
@@ -86,9 +89,12 @@ if (!first.rebuildHelps) {
   );
 }
 
+const why = /Could not locate the bindings file/.test(first.output)
+  ? 'its addon was never built (an install with --ignore-scripts?)'
+  : 'most likely because npm start rebuilt it for Electron';
 say(
   `better-sqlite3 does not load in Node.js ${process.version} (NODE_MODULE_VERSION ` +
-    `${process.versions.modules}), most likely because npm start rebuilt it for Electron:\n` +
+    `${process.versions.modules}), ${why}:\n` +
     `  ${first.output}\n${PREFIX} rebuilding it for Node.js: ${REBUILD}`,
 );
 const rebuild = spawnSync(REBUILD, { cwd: project, shell: true, stdio: 'inherit' });
