@@ -40,6 +40,20 @@ describe('options of new ClientSession()', () => {
     });
   }
 
+  test('refuses a negative clockToleranceSeconds and takes 0: then any step back rotates', () => {
+    assert.throws(
+      () => new ClientSession({ store: new MemorySessionStore(), clockToleranceSeconds: -1 }),
+      { code: 'INVALID_OPTION', message: /options\.clockToleranceSeconds .* from 0/ },
+    );
+    const clock = new FakeClock();
+    const options = { store: new MemorySessionStore(), clock: clock.now, clockToleranceSeconds: 0 };
+    const session = new ClientSession(options);
+    const first = session.stamp(eventId(), clock.time);
+    assert.equal(session.stamp(eventId(), clock.time).sessionId, first.sessionId);
+    clock.advance(-1);
+    assert.equal(session.stamp(eventId(), clock.time).previousSessionId, first.sessionId);
+  });
+
   test('warns once about unknown options, such as a unit typo', () => {
     const logger = recording();
     const options = { store: new MemorySessionStore(), logger, foregroundTimeoutMs: 5000 };
@@ -70,6 +84,25 @@ describe('options of new ClientSession()', () => {
     assert.equal(logger.lines.warn.length, 1);
     assert.match(logger.lines.warn[0]!, /options\.clock returned NaN/);
   });
+
+  test('a clock answering a string is quoted in the warning, not taken for a number', () => {
+    const logger = recording();
+    const clock = () => '1' as unknown as number;
+    new ClientSession({ store: new MemorySessionStore(), logger, clock }).stamp(eventId(), 1);
+    assert.equal(logger.lines.warn.length, 1);
+    assert.match(logger.lines.warn[0]!, /options\.clock returned "1", not epoch milliseconds/);
+  });
+});
+
+test('a storageMechanism the schema does not allow is refused, naming the legal values', () => {
+  for (const mechanism of ['DISK', 'sqlite', undefined]) {
+    const store = Object.assign(new MemorySessionStore(), { storageMechanism: mechanism });
+    assert.throws(() => new ClientSession({ store: store as never }), {
+      code: 'INVALID_OPTION',
+      message:
+        /^electron-client-session: options\.store\.storageMechanism must be one of SQLITE, CO/,
+    });
+  }
 });
 
 describe('listeners', () => {

@@ -1,9 +1,10 @@
+import { STORAGE_MECHANISMS } from '../shared/entity';
 import { ClientSessionError } from '../shared/errors';
 import { createConsoleLogger } from '../shared/logger';
 import type { Logger } from '../shared/logger';
 import type { ClientSessionOptions } from './ClientSession';
 import type { SessionStore } from './SessionStore';
-import { assertTimeoutSeconds } from './validate';
+import { assertTimeoutSeconds, assertToleranceSeconds, describeValue } from './validate';
 
 /** `ClientSessionOptions` checked, with defaults applied and times in milliseconds. */
 export interface SessionConfig {
@@ -41,8 +42,7 @@ function isStore(value: unknown): value is SessionStore {
     store !== null &&
     typeof store.getSession === 'function' &&
     typeof store.setSession === 'function' &&
-    typeof store.deleteSession === 'function' &&
-    typeof store.storageMechanism === 'string'
+    typeof store.deleteSession === 'function'
   );
 }
 
@@ -68,6 +68,22 @@ function seconds(value: unknown, name: string, fallback: number): number {
   return value * 1000;
 }
 
+function toleranceMs(value: unknown): number {
+  if (value === undefined) return 60_000;
+  assertToleranceSeconds(value, 'options.clockToleranceSeconds');
+  return value * 1000;
+}
+
+/** The entity carries the store's `storageMechanism`: only the schema's values will do. */
+function assertStorageMechanism(store: SessionStore): void {
+  const mechanism: unknown = store.storageMechanism;
+  if ((STORAGE_MECHANISMS as readonly unknown[]).includes(mechanism)) return;
+  invalid(
+    `options.store.storageMechanism must be one of ${STORAGE_MECHANISMS.join(', ')} (the ` +
+      `client_session schema allows no other), got ${describeValue(mechanism)}`,
+  );
+}
+
 /**
  * Checks the options of `new ClientSession()`. A wrong option throws `INVALID_OPTION` naming
  * it; an unknown one (a typo such as `foregroundTimeoutMs`) is reported once as a warning.
@@ -82,6 +98,7 @@ export function readSessionOptions(options: ClientSessionOptions): SessionConfig
         'storageMechanism), for example openSqliteStore({ path }) or new MemorySessionStore()',
     );
   }
+  assertStorageMechanism(options.store);
   if (options.clock !== undefined && typeof options.clock !== 'function') {
     invalid('options.clock must be a function returning epoch milliseconds, such as Date.now');
   }
@@ -100,7 +117,7 @@ export function readSessionOptions(options: ClientSessionOptions): SessionConfig
     logger,
     foregroundTimeoutMs: seconds(options.foregroundTimeout, 'foregroundTimeout', 1800),
     backgroundTimeoutMs: seconds(options.backgroundTimeout, 'backgroundTimeout', 1800),
-    toleranceMs: seconds(options.clockToleranceSeconds, 'clockToleranceSeconds', 60),
+    toleranceMs: toleranceMs(options.clockToleranceSeconds),
     continueOnRestart: flag(options, 'continueSessionOnRestart', true),
     anonymous: flag(options, 'anonymous', false),
     isBackground: flag(options, 'isBackground', false),
@@ -115,7 +132,10 @@ function guardClock(clock: () => number, logger: Logger): () => number {
     if (typeof now === 'number' && Number.isFinite(now)) return now;
     if (!warned) {
       warned = true;
-      logger.warn(`options.clock returned ${String(now)}; using Date.now() for that reading`);
+      logger.warn(
+        `options.clock returned ${describeValue(now)}, not epoch milliseconds; using Date.now() ` +
+          'for that reading',
+      );
     }
     return Date.now();
   };
