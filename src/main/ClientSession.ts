@@ -4,9 +4,11 @@ import { ANONYMOUS_USER_ID } from '../shared/entity';
 import type { ClientSessionEntity, SessionSnapshot } from '../shared/entity';
 import { ClientSessionError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
+import { describeStoreError } from './describeStoreError';
 import type { SessionStore, StoredSession } from './SessionStore';
 import { readSessionOptions } from './sessionOptions';
-import { assertEventId, assertTimestamp, assertTimeoutSeconds } from './validate';
+import { isValidUserId, salvageStoredSession, storedSessionProblem } from './storedSession';
+import { assertEventId, assertTimestamp, assertTimeoutSeconds, describeValue } from './validate';
 
 export interface ClientSessionOptions {
   /** Where the session is kept between events and across restarts. */
@@ -45,7 +47,7 @@ export interface ClientSessionOptions {
    */
   readonly isBackground?: boolean;
   /**
-   * Seconds the clock may step backwards without ending the session.
+   * Seconds the clock may step backwards without ending the session; 0 ends it at any step back.
    * @default 60
    */
   readonly clockToleranceSeconds?: number;
@@ -79,6 +81,24 @@ const LAST_ACTIVITY_FLUSH_MS = 1000;
 type State = { -readonly [K in keyof StoredSession]: StoredSession[K] };
 
 /**
+ * What a write may change. A write works on a copy (a draft), and the engine takes the copy
+ * only once the store has taken the write: after a failed commit it is as it was, and never
+ * hands out an index the store does not hold.
+ */
+interface Draft {
+  state: State;
+  /** Last event index handed out in the current session by this instance. */
+  issued: number;
+  /** Event index reserved in the store (the `eventIndex` last written). */
+  reserved: number;
+  reservationSize: number;
+  /** Clock time of the last reservation, to size the next one. */
+  reservedAt: number | null;
+  /** Clock time until which another writer counts as active (see SHARED_WINDOW_MS). */
+  sharedUntil: number;
+}
+
+/**
  * A Snowplow client session: decides, for each event, which session it belongs to and its
  * index within it, and keeps that state in a {@link SessionStore}.
  *
@@ -97,23 +117,24 @@ export class ClientSession {
   private backgroundTimeoutMs: number;
   private anonymous: boolean;
 
+  // What a write changes (see Draft).
   private state: State;
-  /** Last event index handed out in the current session by this instance. */
   private issued: number;
-  /** Event index reserved in the store (the `eventIndex` last written). */
   private reserved: number;
   private reservationSize = MIN_RESERVATION;
-  /** Clock time of the last reservation, to size the next one. */
   private reservedAt: number | null = null;
+  private sharedUntil = Number.NEGATIVE_INFINITY;
+
   /** What this instance last wrote or read of the store, to notice other writers. */
   private seen: { sessionId: string | null; eventIndex: number } = {
     sessionId: null,
     eventIndex: 0,
   };
-  /** Clock time until which another writer counts as active (see SHARED_WINDOW_MS). */
-  private sharedUntil = Number.NEGATIVE_INFINITY;
   private persistedLastActivity: number | null;
+  /** The entity of the last event this instance stamped. */
   private lastEntity: ClientSessionEntity | null = null;
+  /** Whether the store's content was found unusable once already (said once, then at debug). */
+  private warnedContent = false;
   private closed = false;
 
   private readonly startListeners = new Set<SessionStartListener>();
@@ -132,19 +153,23 @@ export class ClientSession {
     this.anonymous = config.anonymous;
     const isBackground = config.isBackground;
 
-    const stored = this.store.getSession();
+    const read = this.storeCall('read the session', () => this.store.getSession());
+    const stored = this.checked(read);
     const now = this.clock();
     if (stored === undefined) {
-      const candidate = randomUUID();
-      const userId = this.store.claimUserId?.(candidate) ?? candidate;
-      this.state = emptyState(userId, isBackground, this.anonymous);
+      // A record that cannot be used gives what it can: the user id and the count of sessions.
+      const salvaged = read === undefined || read === null ? undefined : salvageStoredSession(read);
+      this.state = emptyState(salvaged?.userId ?? this.claimUserId(), isBackground, this.anonymous);
+      this.state.sessionIndex = salvaged?.sessionIndex ?? 0;
       this.issued = 0;
       this.reserved = 0;
       this.persistedLastActivity = null;
+      // Replaced at once, so that the next start finds a record it can use.
+      if (salvaged !== undefined) this.persist();
       return;
     }
 
-    this.state = { ...stored };
+    this.state = toState(stored);
     this.seen = { sessionId: stored.sessionId, eventIndex: stored.eventIndex };
     this.issued = stored.eventIndex;
     this.reserved = stored.eventIndex;
@@ -156,11 +181,11 @@ export class ClientSession {
       const due =
         !this.continueOnRestart ||
         stored.anonymous !== this.anonymous ||
-        this.hasExpired(now, this.backgroundTimeoutMs);
+        this.isOver(stored.lastActivity, now, this.backgroundTimeoutMs);
       if (due) this.state.newSessionDue = true;
     }
     this.state.isBackground = isBackground;
-    this.touch(now);
+    touch(this.state, now);
     this.persist();
   }
 
@@ -171,30 +196,31 @@ export class ClientSession {
    * @param eventId - the event's id (`eid`), a UUID
    * @param timestamp - the event's own timestamp in epoch milliseconds (`dtm`, or `ttm` when
    *   the caller set a true timestamp); becomes `firstEventTimestamp` for a session's first event
+   * @throws `STORE_FAILED` when the store cannot be read or written (a store wrapped in a
+   *   `ResilientStore`, as `openSqliteStore` gives, never fails); the session is then as it was
+   *   before the call
    */
   stamp(eventId: string, timestamp: number): ClientSessionEntity {
     this.assertOpen('stamp');
     assertEventId(eventId, 'stamp(eventId)');
     assertTimestamp(timestamp, 'stamp(timestamp)');
     const now = this.clock();
-
-    let expired =
-      this.state.sessionId === null ||
-      this.state.newSessionDue ||
-      this.hasExpired(now, this.currentTimeoutMs());
-    if (!expired) {
-      this.touch(now);
-      const needsReservation = this.issued + 1 > this.reserved;
-      const activityStale =
-        this.persistedLastActivity === null ||
-        now - this.persistedLastActivity >= LAST_ACTIVITY_FLUSH_MS;
-      if (needsReservation || activityStale) this.persist();
-      // The write may have learned that a new session is due: asked for by another process,
-      // or the store went to memory (see persist).
-      expired = this.state.newSessionDue;
+    let due = this.isDue() || this.isOver(this.state.lastActivity, now, this.currentTimeoutMs());
+    if (!due) {
+      if (this.issued >= this.reserved || this.activityStale(now)) {
+        this.persist((d) => touch(d.state, now));
+        // The write may have learned that a new session is due: asked for by another process,
+        // or the store went to memory (see persist).
+        due = this.isDue();
+      } else {
+        touch(this.state, now);
+      }
     }
-    const started = expired && this.startSession(eventId, timestamp, now);
+    const started = due && this.startSession(eventId, timestamp, now);
 
+    if (this.issued >= this.reserved) {
+      throw new ClientSessionError('INTERNAL', 'no event index is reserved in the store');
+    }
     this.issued += 1;
     const entity = this.entityOf(this.issued);
     if (entity === null) {
@@ -202,7 +228,7 @@ export class ClientSession {
     }
     this.lastEntity = entity;
     if (started) this.emitStart(entity);
-    if (expired) this.emitChange();
+    if (due) this.emitChange();
     return entity;
   }
 
@@ -221,9 +247,11 @@ export class ClientSession {
     }
     if (isBackground === this.state.isBackground) return;
 
-    this.markActivity(this.clock());
-    this.state.isBackground = isBackground;
-    this.persist();
+    const now = this.clock();
+    this.persist((d) => {
+      this.markActivity(d, now);
+      d.state.isBackground = isBackground;
+    });
     this.emitChange();
   }
 
@@ -235,8 +263,9 @@ export class ClientSession {
   startNewSession(): void {
     this.assertOpen('startNewSession');
     if (this.state.newSessionDue) return;
-    this.state.newSessionDue = true;
-    this.persist();
+    this.persist((d) => {
+      d.state.newSessionDue = true;
+    });
     this.emitChange();
   }
 
@@ -246,17 +275,18 @@ export class ClientSession {
    */
   extend(): void {
     this.assertOpen('extend');
-    const wasDue = this.state.newSessionDue;
-    this.markActivity(this.clock());
-    if (this.state.newSessionDue !== wasDue) {
-      this.persist();
-      this.emitChange();
-    } else if (
-      this.persistedLastActivity === null ||
-      (this.state.lastActivity ?? 0) - this.persistedLastActivity >= LAST_ACTIVITY_FLUSH_MS
-    ) {
-      this.persist();
+    const now = this.clock();
+    const expired =
+      this.state.sessionId !== null &&
+      this.isOver(this.state.lastActivity, now, this.currentTimeoutMs());
+    if (!expired && !this.activityStale(now)) {
+      touch(this.state, now);
+      return;
     }
+    const wasDue = this.isDue();
+    // Judged again on what the store holds: another process may have kept the session alive.
+    this.persist((d) => this.markActivity(d, now));
+    if (this.isDue() !== wasDue) this.emitChange();
   }
 
   /**
@@ -272,9 +302,10 @@ export class ClientSession {
       );
     }
     if (anonymous === this.anonymous) return;
+    this.persist((d) => {
+      if (d.state.sessionId !== null) d.state.newSessionDue = true;
+    });
     this.anonymous = anonymous;
-    if (this.state.sessionId !== null) this.state.newSessionDue = true;
-    this.persist();
     this.emitChange();
   }
 
@@ -301,17 +332,14 @@ export class ClientSession {
   /** What the session looks like now. Never starts or rotates a session. */
   getSnapshot(): SessionSnapshot {
     const timeoutMs = this.currentTimeoutMs();
-    const { lastActivity, newSessionDue, sessionId, isBackground } = this.state;
-    const expiresAt =
-      sessionId === null || newSessionDue || lastActivity === null
-        ? null
-        : lastActivity + timeoutMs;
+    const { lastActivity, isBackground } = this.state;
+    const due = this.isDue();
     return {
       entity: this.lastEntity,
       isBackground,
       lastActivity,
-      expiresAt,
-      newSessionDue: sessionId === null || newSessionDue,
+      expiresAt: due || lastActivity === null ? null : lastActivity + timeoutMs,
+      newSessionDue: due,
       timeoutSeconds: timeoutMs / 1000,
     };
   }
@@ -337,7 +365,7 @@ export class ClientSession {
    */
   flush(): void {
     this.assertOpen('flush');
-    this.persist(true);
+    this.persist(undefined, true);
   }
 
   /**
@@ -353,104 +381,106 @@ export class ClientSession {
       // A session kept in memory since a store failure gets one more chance to reach the disk,
       // so that the next start does not continue from the older state there.
       this.store.retryNow?.();
-      this.persist(true);
+      this.persist(undefined, true);
     } finally {
       this.store.close?.();
     }
   }
 
-  /** Whether the session is over, given the time now and a timeout. */
-  private hasExpired(now: number, timeoutMs: number): boolean {
-    const last = this.state.lastActivity;
+  /** Whether a session whose last activity was at `last` is over at `now` under a timeout. */
+  private isOver(last: number | null, now: number, timeoutMs: number): boolean {
     if (last === null) return false;
     return now - last > timeoutMs || now < last - this.toleranceMs;
   }
 
+  /** Whether the next event starts a new session whatever the time. */
+  private isDue(): boolean {
+    return this.state.sessionId === null || this.state.newSessionDue;
+  }
+
+  private timeoutOf(isBackground: boolean): number {
+    return isBackground ? this.backgroundTimeoutMs : this.foregroundTimeoutMs;
+  }
+
   private currentTimeoutMs(): number {
-    return this.state.isBackground ? this.backgroundTimeoutMs : this.foregroundTimeoutMs;
+    return this.timeoutOf(this.state.isBackground);
+  }
+
+  private activityStale(now: number): boolean {
+    const persisted = this.persistedLastActivity;
+    return persisted === null || now - persisted >= LAST_ACTIVITY_FLUSH_MS;
   }
 
   /** Activity without an event: a transition or a keep-alive (SPEC 4 and 5). */
-  private markActivity(now: number): void {
-    if (this.state.sessionId !== null && this.hasExpired(now, this.currentTimeoutMs())) {
-      this.state.newSessionDue = true;
-      this.state.lastActivity = now;
+  private markActivity(d: Draft, now: number): void {
+    const s = d.state;
+    if (s.sessionId !== null && this.isOver(s.lastActivity, now, this.timeoutOf(s.isBackground))) {
+      s.newSessionDue = true;
+      s.lastActivity = now;
       return;
     }
-    this.touch(now);
-  }
-
-  /** Moves `lastActivity` forward, never back. */
-  private touch(now: number): void {
-    if (this.state.lastActivity === null || now > this.state.lastActivity) {
-      this.state.lastActivity = now;
-    }
+    touch(s, now);
   }
 
   /** Starts a new session for this event, or joins one another writer just started. */
   private startSession(eventId: string, timestamp: number, now: number): boolean {
     let started = true;
-    this.transaction(() => {
-      const stored = this.readStore();
-      if (stored !== undefined) this.noticeOtherWriters(stored);
-      if (stored !== undefined && this.canJoin(stored, now)) {
+    this.commit((d, stored) => {
+      started = true;
+      if (stored !== undefined && this.canJoin(d, stored, now)) {
         // Processes (or instances) whose first events come at the same moment share a session.
-        this.adopt(stored);
-        this.state.newSessionDue = false;
-        this.touch(now);
-        this.write(false);
+        this.adopt(d, stored);
+        d.state.newSessionDue = false;
+        touch(d.state, now);
         started = false;
         return;
       }
       // Another process may have started sessions since we last looked: count past them.
       const base =
-        stored !== undefined && stored.sessionIndex > this.state.sessionIndex ? stored : this.state;
-      this.state = {
-        ...this.state,
-        // Leaving anonymous mode must not link the anonymous session to the real user.
-        previousSessionId: base.anonymous && !this.anonymous ? null : base.sessionId,
-        sessionId: randomUUID(),
-        sessionIndex: base.sessionIndex + 1,
-        eventIndex: 0,
-        firstEventId: eventId,
-        firstEventTimestamp: new Date(timestamp).toISOString(),
-        lastActivity: now,
-        newSessionDue: false,
-        anonymous: this.anonymous,
-      };
-      this.issued = 0;
-      this.reserved = 0;
-      this.write(false);
-    });
+        stored !== undefined && stored.sessionIndex > d.state.sessionIndex ? stored : d.state;
+      // Leaving anonymous mode must not link the anonymous session to the real user.
+      const previousSessionId = base.anonymous && !this.anonymous ? null : base.sessionId;
+      const sessionIndex = base.sessionIndex + 1;
+      const s = d.state;
+      s.previousSessionId = previousSessionId;
+      s.sessionId = randomUUID();
+      s.sessionIndex = sessionIndex;
+      s.eventIndex = 0;
+      s.firstEventId = eventId;
+      s.firstEventTimestamp = new Date(timestamp).toISOString();
+      s.lastActivity = now;
+      s.newSessionDue = false;
+      s.anonymous = this.anonymous;
+      d.issued = 0;
+      d.reserved = 0;
+    }, false);
     return started;
   }
 
   /** Whether a session someone else started after ours is still live for this process. */
-  private canJoin(stored: StoredSession, now: number): boolean {
-    const last = stored.lastActivity;
+  private canJoin(d: Draft, stored: StoredSession, now: number): boolean {
     return (
       stored.sessionId !== null &&
-      stored.sessionIndex > this.state.sessionIndex &&
+      stored.sessionIndex > d.state.sessionIndex &&
       !stored.newSessionDue &&
       stored.anonymous === this.anonymous &&
-      last !== null &&
-      now - last <= this.currentTimeoutMs() &&
-      now >= last - this.toleranceMs
+      stored.lastActivity !== null &&
+      !this.isOver(stored.lastActivity, now, this.timeoutOf(d.state.isBackground))
     );
   }
 
   /**
-   * Makes the state durable, reserving event indexes ahead. Reads the store first, inside one
-   * transaction, so that another process using the same store is never contradicted: a newer
-   * session there is adopted, indexes it reserved are skipped.
+   * Makes the state, changed by `edit`, durable, reserving event indexes ahead. Reads the store
+   * first, inside one transaction, and merges what it holds before `edit` judges anything, so
+   * that another process using the same store is never contradicted: a newer session there is
+   * adopted, indexes it reserved are skipped.
    */
-  private persist(exact = false): void {
+  private persist(edit?: (d: Draft) => void, exact = false): void {
     const wasDurable = this.isDurable();
-    this.transaction(() => {
-      const stored = this.readStore();
-      if (stored !== undefined) this.merge(stored);
-      this.write(exact);
-    });
+    this.commit((d, stored) => {
+      if (stored !== undefined) this.merge(d, stored);
+      edit?.(d);
+    }, exact);
     // The store just went to memory: what it reserves now would be lost with the process, and
     // a restart from the older stored state would hand out those indexes of this session again.
     // A session the store never saw cannot collide.
@@ -463,78 +493,201 @@ export class ClientSession {
     return this.store.durable !== false;
   }
 
+  /**
+   * Reads the store, lets `change` work on a draft of the engine, and writes the draft, all in
+   * one transaction. The engine takes the draft only once the transaction has returned.
+   */
+  private commit(
+    change: (d: Draft, stored: StoredSession | undefined) => void,
+    exact: boolean,
+  ): void {
+    let written = undefined as Draft | undefined;
+    this.transaction(() => {
+      written = undefined;
+      const d = this.draft();
+      const stored = this.readStore();
+      if (stored !== undefined) this.noticeOtherWriters(d, stored);
+      change(d, stored);
+      this.write(d, exact);
+      written = d;
+    });
+    if (written === undefined) {
+      throw new ClientSessionError(
+        'STORE_FAILED',
+        "the session store's transaction(fn) returned without calling fn; nothing was written",
+      );
+    }
+    this.keep(written);
+  }
+
+  private draft(): Draft {
+    return {
+      state: toState(this.state),
+      issued: this.issued,
+      reserved: this.reserved,
+      reservationSize: this.reservationSize,
+      reservedAt: this.reservedAt,
+      sharedUntil: this.sharedUntil,
+    };
+  }
+
+  private keep(d: Draft): void {
+    this.state = d.state;
+    this.issued = d.issued;
+    this.reserved = d.reserved;
+    this.reservationSize = d.reservationSize;
+    this.reservedAt = d.reservedAt;
+    this.sharedUntil = d.sharedUntil;
+    this.seen = { sessionId: d.state.sessionId, eventIndex: d.state.eventIndex };
+    this.persistedLastActivity = d.state.lastActivity;
+  }
+
   /** Another writer changed the store since we last wrote it: number events one at a time. */
-  private noticeOtherWriters(stored: StoredSession): void {
+  private noticeOtherWriters(d: Draft, stored: StoredSession): void {
     if (stored.sessionId !== this.seen.sessionId || stored.eventIndex !== this.seen.eventIndex) {
-      this.sharedUntil = this.clock() + SHARED_WINDOW_MS;
+      d.sharedUntil = this.clock() + SHARED_WINDOW_MS;
     }
   }
 
-  private merge(stored: StoredSession): void {
-    this.noticeOtherWriters(stored);
-    if (stored.sessionIndex > this.state.sessionIndex && stored.sessionId !== null) {
-      this.adopt(stored);
-    } else if (stored.sessionId === this.state.sessionId && stored.eventIndex > this.reserved) {
+  private merge(d: Draft, stored: StoredSession): void {
+    if (stored.sessionIndex > d.state.sessionIndex && stored.sessionId !== null) {
+      this.adopt(d, stored);
+    } else if (stored.sessionId === d.state.sessionId && stored.eventIndex > d.reserved) {
       // Someone else reserved indexes of this session beyond ours: never hand those out.
-      this.issued = Math.max(this.issued, stored.eventIndex);
-      this.reserved = stored.eventIndex;
-      if (stored.newSessionDue) this.state.newSessionDue = true;
+      d.issued = Math.max(d.issued, stored.eventIndex);
+      d.reserved = stored.eventIndex;
+      if (stored.newSessionDue) d.state.newSessionDue = true;
     }
   }
 
   /** Takes over a newer session from the store, skipping every index reserved in it. */
-  private adopt(stored: StoredSession): void {
-    this.state = {
-      ...this.state,
-      sessionId: stored.sessionId,
-      previousSessionId: stored.previousSessionId,
-      sessionIndex: stored.sessionIndex,
-      firstEventId: stored.firstEventId,
-      firstEventTimestamp: stored.firstEventTimestamp,
-      newSessionDue: this.state.newSessionDue || stored.newSessionDue,
-      anonymous: stored.anonymous,
-    };
-    this.issued = stored.eventIndex;
-    this.reserved = stored.eventIndex;
+  private adopt(d: Draft, stored: StoredSession): void {
+    const s = d.state;
+    s.sessionId = stored.sessionId;
+    s.previousSessionId = stored.previousSessionId;
+    s.sessionIndex = stored.sessionIndex;
+    s.firstEventId = stored.firstEventId;
+    s.firstEventTimestamp = stored.firstEventTimestamp;
+    s.newSessionDue = s.newSessionDue || stored.newSessionDue;
+    s.anonymous = stored.anonymous;
+    d.issued = stored.eventIndex;
+    d.reserved = stored.eventIndex;
   }
 
-  private write(exact: boolean): void {
-    let eventIndex: number;
+  private write(d: Draft, exact: boolean): void {
     if (exact) {
-      eventIndex = this.issued;
+      d.state.eventIndex = d.issued;
     } else {
-      if (this.issued + 1 > this.reserved) this.reserved = this.issued + this.nextReservation();
-      eventIndex = this.reserved;
+      if (d.issued >= d.reserved) {
+        d.reserved = d.issued + this.nextReservation(d);
+      }
+      d.state.eventIndex = d.reserved;
     }
-    this.state.eventIndex = eventIndex;
-    this.store.setSession({ ...this.state });
-    this.seen = { sessionId: this.state.sessionId, eventIndex };
-    this.reserved = eventIndex;
-    this.persistedLastActivity = this.state.lastActivity;
+    d.reserved = d.state.eventIndex;
+    const record: State = { ...d.state };
+    this.storeCall('write the session', () => this.store.setSession(record));
   }
 
-  private nextReservation(): number {
+  private nextReservation(d: Draft): number {
     const now = this.clock();
-    if (now < this.sharedUntil) return 1;
-    const lasted = this.reservedAt === null ? null : now - this.reservedAt;
+    if (now < d.sharedUntil) return 1;
+    const lasted = d.reservedAt === null ? null : now - d.reservedAt;
     if (lasted !== null && lasted >= 0 && lasted < 1000) {
-      this.reservationSize = Math.min(this.reservationSize * 2, MAX_RESERVATION);
+      d.reservationSize = Math.min(d.reservationSize * 2, MAX_RESERVATION);
     } else if (lasted === null || lasted < 0) {
-      this.reservationSize = MIN_RESERVATION;
+      d.reservationSize = MIN_RESERVATION;
     } else if (lasted >= 10_000) {
-      this.reservationSize = Math.max(this.reservationSize / 2, MIN_RESERVATION);
+      d.reservationSize = Math.max(d.reservationSize / 2, MIN_RESERVATION);
     }
-    this.reservedAt = now;
-    return this.reservationSize;
+    d.reservedAt = now;
+    return d.reservationSize;
   }
 
+  /** The store's record, checked: one that cannot be used counts as none. */
   private readStore(): StoredSession | undefined {
-    return this.store.getSession();
+    return this.checked(this.storeCall('read the session', () => this.store.getSession()));
+  }
+
+  /**
+   * Every record a store returns passes here, as it is read (never per event): a store can
+   * return anything, and an entity made from a bad record would be refused downstream.
+   */
+  private checked(value: StoredSession | undefined | null): StoredSession | undefined {
+    if (value === undefined || value === null) return undefined;
+    const problem = storedSessionProblem(value);
+    if (problem === undefined) return value;
+    this.warnContent(
+      `the session store returned a session that cannot be used (it ${problem}); a new ` +
+        'session starts in its place, keeping its user id when that is valid',
+    );
+    return undefined;
+  }
+
+  /** The installation's user id from the store, or a new one. */
+  private claimUserId(): string {
+    const candidate = randomUUID();
+    const claimed = this.storeCall('claim the user id', () => this.store.claimUserId?.(candidate));
+    if (claimed === undefined || isValidUserId(claimed)) return claimed ?? candidate;
+    this.warnContent(
+      `the session store holds a user id that is not a lowercase UUID ` +
+        `(${describeValue(claimed)}); this start uses a new one`,
+    );
+    return candidate;
+  }
+
+  private warnContent(message: string): void {
+    if (this.warnedContent) {
+      this.logger.debug(message);
+      return;
+    }
+    this.warnedContent = true;
+    this.logger.warn(message);
   }
 
   private transaction(fn: () => void): void {
-    if (this.store.transaction !== undefined) this.store.transaction(fn);
-    else fn();
+    if (this.store.transaction === undefined) {
+      fn();
+      return;
+    }
+    let own = undefined as { error: unknown } | undefined;
+    try {
+      this.store.transaction(() => {
+        try {
+          fn();
+        } catch (error) {
+          own = { error };
+          throw error;
+        }
+      });
+    } catch (error) {
+      // The callback's own error (a read or write of the store inside it, already told) goes on.
+      if (own !== undefined) throw own.error;
+      throw this.storeFailed('commit the session', error);
+    }
+  }
+
+  /** Runs one call of the store; see storeFailed. */
+  private storeCall<T>(what: string, call: () => T): T {
+    try {
+      return call();
+    } catch (error) {
+      throw this.storeFailed(what, error);
+    }
+  }
+
+  /**
+   * A failure of the store as this package reports it: `STORE_FAILED`, prefixed, the store's
+   * error as the cause. Errors of this package (a store used after `close()`) go on as they are.
+   */
+  private storeFailed(what: string, error: unknown): unknown {
+    if (error instanceof ClientSessionError) return error;
+    return new ClientSessionError(
+      'STORE_FAILED',
+      `the session store could not ${what}: ${describeStoreError(error, pathOf(this.store))}. ` +
+        'Nothing was changed. Wrap the store in a ResilientStore (openSqliteStore does) to ' +
+        'go on in memory through such failures',
+      { cause: error },
+    );
   }
 
   private entityOf(eventIndex: number): ClientSessionEntity | null {
@@ -620,6 +773,38 @@ function emptyState(userId: string, isBackground: boolean, anonymous: boolean): 
     newSessionDue: false,
     anonymous,
   };
+}
+
+/**
+ * The engine's working copy of a record: its known keys only, always in one object shape (a
+ * spread copy would give the state the hot path reads a slower shape).
+ */
+function toState(stored: StoredSession): State {
+  return {
+    version: 1,
+    userId: stored.userId,
+    sessionId: stored.sessionId,
+    previousSessionId: stored.previousSessionId,
+    sessionIndex: stored.sessionIndex,
+    eventIndex: stored.eventIndex,
+    firstEventId: stored.firstEventId,
+    firstEventTimestamp: stored.firstEventTimestamp,
+    lastActivity: stored.lastActivity,
+    isBackground: stored.isBackground,
+    newSessionDue: stored.newSessionDue,
+    anonymous: stored.anonymous,
+  };
+}
+
+/** Moves `lastActivity` forward, never back. */
+function touch(state: State, now: number): void {
+  if (state.lastActivity === null || now > state.lastActivity) state.lastActivity = now;
+}
+
+/** The file of a store that names one (as {@link SqliteSessionStore} does), for messages. */
+function pathOf(store: SessionStore): string | undefined {
+  const path = (store as { path?: unknown }).path;
+  return typeof path === 'string' ? path : undefined;
 }
 
 function subscribe<T>(set: Set<T>, listener: T, what: string): () => void {

@@ -1,5 +1,13 @@
+import { validate as isUuid } from 'uuid';
+
 import { ClientSessionError } from '../shared/errors';
 import type { StoredSession } from './SessionStore';
+
+/** A lowercase UUID, as the `client_session` schema wants `userId` and `sessionId`. */
+const LOWERCASE_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The largest index the schema allows (a signed 32-bit integer). */
+const MAX_INDEX = 2_147_483_647;
 
 const NULLABLE_STRINGS = [
   'sessionId',
@@ -8,35 +16,117 @@ const NULLABLE_STRINGS = [
   'firstEventTimestamp',
 ] as const;
 
-/**
- * Checks that data read back from a store is a session record this version understands, and
- * returns it typed. Throws a `STORE_FAILED` error naming the first problem otherwise.
- */
-export function parseStoredSession(value: unknown, source: string): StoredSession {
-  const fail = (problem: string): never => {
-    throw new ClientSessionError('STORE_FAILED', `the session stored in ${source} ${problem}`);
-  };
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return fail('is not an object');
-  }
-  const record = value as Record<string, unknown>;
+/** Whether `value` is a timestamp as the entity carries it: ISO 8601 UTC with milliseconds. */
+function isEntityTimestamp(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(value)) return false;
+  const time = Date.parse(value);
+  return Number.isFinite(time) && new Date(time).toISOString() === value;
+}
+
+/** The first reason why `record` is not of the layout this version reads, or `undefined`. */
+function layoutProblem(record: Record<string, unknown>): string | undefined {
   if (record.version !== 1) {
-    return fail(`has layout version ${String(record.version)}; this version reads only 1`);
+    return `has layout version ${String(record.version)}; this version reads only 1`;
   }
-  if (typeof record.userId !== 'string') fail('has no userId');
+  if (typeof record.userId !== 'string') return 'has no userId';
   for (const key of NULLABLE_STRINGS) {
-    if (record[key] !== null && typeof record[key] !== 'string') fail(`has a bad ${key}`);
+    if (record[key] !== null && typeof record[key] !== 'string') return `has a bad ${key}`;
   }
   for (const key of ['sessionIndex', 'eventIndex'] as const) {
     const n = record[key];
-    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) fail(`has a bad ${key}`);
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) return `has a bad ${key}`;
   }
   const last = record.lastActivity;
   if (last !== null && (typeof last !== 'number' || !Number.isFinite(last))) {
-    fail('has a bad lastActivity');
+    return 'has a bad lastActivity';
   }
   for (const key of ['isBackground', 'newSessionDue', 'anonymous'] as const) {
-    if (typeof record[key] !== 'boolean') fail(`has a bad ${key}`);
+    if (typeof record[key] !== 'boolean') return `has a bad ${key}`;
   }
-  return record as unknown as StoredSession;
+  return undefined;
+}
+
+/** The first value of a record of the right layout that no valid entity could carry. */
+function formatProblem(record: StoredSession): string | undefined {
+  if (!LOWERCASE_UUID.test(record.userId)) return 'has a userId that is not a lowercase UUID';
+  for (const key of ['sessionId', 'previousSessionId'] as const) {
+    const id = record[key];
+    if (id !== null && !LOWERCASE_UUID.test(id)) return `has a ${key} that is not a lowercase UUID`;
+  }
+  if (record.firstEventId !== null && !isUuid(record.firstEventId)) {
+    return 'has a firstEventId that is not a UUID';
+  }
+  if (record.firstEventTimestamp !== null && !isEntityTimestamp(record.firstEventTimestamp)) {
+    return 'has a firstEventTimestamp that is not an ISO 8601 UTC time with milliseconds';
+  }
+  if (record.sessionIndex > MAX_INDEX || record.eventIndex > MAX_INDEX) {
+    return `has an index above ${MAX_INDEX}`;
+  }
+  if (
+    record.sessionId !== null &&
+    (record.sessionIndex < 1 || record.firstEventId === null || record.firstEventTimestamp === null)
+  ) {
+    return 'has a session without its index, first event id or first event time';
+  }
+  return undefined;
+}
+
+/**
+ * Checks that data read back from a store is a session record of the layout this version
+ * reads, and returns it typed. Throws a `STORE_FAILED` error naming the first problem
+ * otherwise. Stores use it on what they read from their files; the engine checks every record
+ * again, values included, with {@link storedSessionProblem}.
+ */
+export function parseStoredSession(value: unknown, source: string): StoredSession {
+  const problem =
+    value === null || typeof value !== 'object' || Array.isArray(value)
+      ? 'is not an object'
+      : layoutProblem(value as Record<string, unknown>);
+  if (problem !== undefined) {
+    throw new ClientSessionError('STORE_FAILED', `the session stored in ${source} ${problem}`);
+  }
+  return value as StoredSession;
+}
+
+/**
+ * Why a record a store returned cannot be used, or `undefined` when it can: its layout, and
+ * every value the entity takes from it (lowercase UUIDs, indexes in range, the first event's
+ * time as the entity writes it, a started session complete). A store of any kind (a custom
+ * one, or one another program wrote into) can return anything.
+ */
+export function storedSessionProblem(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return 'is not an object';
+  }
+  return layoutProblem(value as Record<string, unknown>) ?? formatProblem(value as StoredSession);
+}
+
+/** What can still be used of a record that cannot be used whole. */
+export interface SalvagedSession {
+  /** The installation's user id, when the record holds a valid one. */
+  readonly userId: string | undefined;
+  /** The index of the last session, when valid, so that the next one counts on from it. */
+  readonly sessionIndex: number;
+}
+
+/** Takes what is valid from a record {@link storedSessionProblem} refused. */
+export function salvageStoredSession(value: unknown): SalvagedSession {
+  const record =
+    value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  const { userId, sessionIndex } = record;
+  return {
+    userId: isValidUserId(userId) ? userId : undefined,
+    sessionIndex:
+      typeof sessionIndex === 'number' &&
+      Number.isSafeInteger(sessionIndex) &&
+      sessionIndex >= 0 &&
+      sessionIndex < MAX_INDEX
+        ? sessionIndex
+        : 0,
+  };
+}
+
+/** Whether `value` is a user id the entity can carry. */
+export function isValidUserId(value: unknown): value is string {
+  return typeof value === 'string' && LOWERCASE_UUID.test(value);
 }
