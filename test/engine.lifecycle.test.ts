@@ -139,6 +139,67 @@ describe('restart (SPEC 6)', () => {
     b.close();
   });
 
+  describe('close() is the quit: a transition, and the time closed counts from it', () => {
+    const open = (path: string, clock: FakeClock, fg: number, bg: number) =>
+      reopen(path, clock, { foregroundTimeout: fg, backgroundTimeout: bg });
+
+    test('a session expired in the foreground before the quit rotates at the next start', () => {
+      const path = freshPath();
+      const clock = new FakeClock();
+      const a = open(path, clock, 60, 1800);
+      const first = a.stamp(eventId(), clock.time);
+      clock.advanceSeconds(600);
+      a.close();
+      // 60 s closed is well within the background timeout, but the session was over already.
+      clock.advanceSeconds(60);
+      const b = open(path, clock, 60, 1800);
+      const next = b.stamp(eventId(), clock.time);
+      assert.equal(next.previousSessionId, first.sessionId);
+      b.close();
+    });
+
+    test('idle time in the foreground before the quit is not counted as time closed', () => {
+      const path = freshPath();
+      const clock = new FakeClock();
+      const a = open(path, clock, 1800, 300);
+      const first = a.stamp(eventId(), clock.time);
+      clock.advanceSeconds(240);
+      a.close();
+      clock.advanceSeconds(120);
+      const b = open(path, clock, 1800, 300);
+      assert.equal(b.stamp(eventId(), clock.time).sessionId, first.sessionId);
+      b.close();
+    });
+
+    test('after a crash the time closed counts from the last activity', () => {
+      const path = freshPath();
+      const clock = new FakeClock();
+      const a = open(path, clock, 1800, 300);
+      const first = a.stamp(eventId(), clock.time);
+      clock.advanceSeconds(240);
+      a.flush();
+      // Killed after will-quit's flush: 240 s + 120 s is over the 300 s background timeout.
+      clock.advanceSeconds(120);
+      const b = open(path, clock, 1800, 300);
+      assert.equal(b.stamp(eventId(), clock.time).previousSessionId, first.sessionId);
+      b.close();
+    });
+
+    test('flush() is no activity: the session still expires from the last event', () => {
+      const clock = new FakeClock();
+      const session = new ClientSession({
+        store: new MemorySessionStore(),
+        clock: clock.now,
+        foregroundTimeout: 60,
+      });
+      const first = session.stamp(eventId(), clock.time);
+      clock.advanceSeconds(50);
+      session.flush();
+      clock.advanceSeconds(11);
+      assert.equal(session.stamp(eventId(), clock.time).previousSessionId, first.sessionId);
+    });
+  });
+
   test('a restart without close() (a crash) never repeats an eventIndex', () => {
     const path = freshPath();
     const clock = new FakeClock();

@@ -176,12 +176,11 @@ export class ClientSession {
     this.persistedLastActivity = stored.lastActivity;
     this.lastEntity = this.entityOf(this.issued);
 
-    // A start is a transition out of "closed", and closed time counts as background time.
+    // A start is a transition out of "closed", and closed time counts as background time: from
+    // the quit after close(), which records it, from the last activity after a crash.
     if (this.state.sessionId !== null) {
       const due =
-        !this.continueOnRestart ||
-        stored.anonymous !== this.anonymous ||
-        this.isOver(stored.lastActivity, now, this.backgroundTimeoutMs);
+        !this.continueOnRestart || this.isOver(stored.lastActivity, now, this.backgroundTimeoutMs);
       if (due) this.state.newSessionDue = true;
     }
     this.state.isBackground = isBackground;
@@ -205,18 +204,21 @@ export class ClientSession {
     assertEventId(eventId, 'stamp(eventId)');
     assertTimestamp(timestamp, 'stamp(timestamp)');
     const now = this.clock();
-    let due = this.isDue() || this.isOver(this.state.lastActivity, now, this.currentTimeoutMs());
-    if (!due) {
+    const sessionBefore = this.state.sessionId;
+
+    let due = this.isDue();
+    const timedOut = !due && this.isOver(this.state.lastActivity, now, this.currentTimeoutMs());
+    if (!due && !timedOut) {
       if (this.issued >= this.reserved || this.activityStale(now)) {
         this.persist((d) => touch(d.state, now));
-        // The write may have learned that a new session is due: asked for by another process,
-        // or the store went to memory (see persist).
+        // The write may have learned that a new session is due: asked for by another process, a
+        // session of the other mode found, or the store went to memory (see persist).
         due = this.isDue();
       } else {
         touch(this.state, now);
       }
     }
-    const started = due && this.startSession(eventId, timestamp, now);
+    const started = (due || timedOut) && this.startSession(eventId, timestamp, now, timedOut);
 
     if (this.issued >= this.reserved) {
       throw new ClientSessionError('INTERNAL', 'no event index is reserved in the store');
@@ -228,7 +230,7 @@ export class ClientSession {
     }
     this.lastEntity = entity;
     if (started) this.emitStart(entity);
-    if (due) this.emitChange();
+    if (due || timedOut || this.state.sessionId !== sessionBefore) this.emitChange();
     return entity;
   }
 
@@ -290,8 +292,10 @@ export class ClientSession {
   }
 
   /**
-   * Switches anonymous mode. A change starts a new session at the next event, so that no
-   * session mixes anonymous and identified events.
+   * Switches anonymous mode. The next event starts a new session when the current one was
+   * started in the other mode, so that no session mixes anonymous and identified events;
+   * switching back before any event keeps the session. Nothing is written: the mode is this
+   * instance's, and another instance on the same store keeps its own.
    */
   setAnonymous(anonymous: boolean): void {
     this.assertOpen('setAnonymous');
@@ -302,9 +306,6 @@ export class ClientSession {
       );
     }
     if (anonymous === this.anonymous) return;
-    this.persist((d) => {
-      if (d.state.sessionId !== null) d.state.newSessionDue = true;
-    });
     this.anonymous = anonymous;
     this.emitChange();
   }
@@ -329,7 +330,7 @@ export class ClientSession {
     this.emitChange();
   }
 
-  /** What the session looks like now. Never starts or rotates a session. */
+  /** What the session looks like now. Never starts or rotates a session, nor reads the store. */
   getSnapshot(): SessionSnapshot {
     const timeoutMs = this.currentTimeoutMs();
     const { lastActivity, isBackground } = this.state;
@@ -362,6 +363,10 @@ export class ClientSession {
    * Writes the exact state now, giving back unused reserved indexes, and goes on. Never needed
    * for durability (every change that matters is already committed); it keeps `eventIndex`
    * free of gaps across a restart that follows, for example when the app is about to quit.
+   *
+   * @remarks
+   * Unlike {@link close}, it is no activity: an app may flush at any time, and a quit announced
+   * (Electron's `will-quit`) may still be cancelled.
    */
   flush(): void {
     this.assertOpen('flush');
@@ -369,8 +374,12 @@ export class ClientSession {
   }
 
   /**
-   * Writes the exact state (giving back unused reserved indexes) and closes the store.
-   * Idempotent; any other call afterwards throws.
+   * Ends the session's use in this process, as a quit: judged like a transition (a session
+   * already expired under the current state's timeout makes the next start open a new one),
+   * then the time of the close is stored as the last activity, so that the next start counts
+   * the time closed from here, under the background timeout. Writes the exact state (giving
+   * back unused reserved indexes) and closes the store. Idempotent; any other call afterwards
+   * throws.
    */
   close(): void {
     if (this.closed) return;
@@ -381,7 +390,8 @@ export class ClientSession {
       // A session kept in memory since a store failure gets one more chance to reach the disk,
       // so that the next start does not continue from the older state there.
       this.store.retryNow?.();
-      this.persist(undefined, true);
+      const now = this.clock();
+      this.persist((d) => this.markActivity(d, now), true);
     } finally {
       this.store.close?.();
     }
@@ -393,9 +403,12 @@ export class ClientSession {
     return now - last > timeoutMs || now < last - this.toleranceMs;
   }
 
-  /** Whether the next event starts a new session whatever the time. */
-  private isDue(): boolean {
-    return this.state.sessionId === null || this.state.newSessionDue;
+  /**
+   * Whether the next event starts a new session whatever the time: there is none, one was asked
+   * for, or the session is of the other mode (one another instance started).
+   */
+  private isDue(state: State = this.state): boolean {
+    return state.sessionId === null || state.newSessionDue || state.anonymous !== this.anonymous;
   }
 
   private timeoutOf(isBackground: boolean): number {
@@ -411,7 +424,7 @@ export class ClientSession {
     return persisted === null || now - persisted >= LAST_ACTIVITY_FLUSH_MS;
   }
 
-  /** Activity without an event: a transition or a keep-alive (SPEC 4 and 5). */
+  /** Activity without an event: a transition, a keep-alive or a quit (SPEC 4 and 5). */
   private markActivity(d: Draft, now: number): void {
     const s = d.state;
     if (s.sessionId !== null && this.isOver(s.lastActivity, now, this.timeoutOf(s.isBackground))) {
@@ -422,14 +435,23 @@ export class ClientSession {
     touch(s, now);
   }
 
-  /** Starts a new session for this event, or joins one another writer just started. */
-  private startSession(eventId: string, timestamp: number, now: number): boolean {
+  /** Starts a new session for this event, or joins one another writer keeps alive. */
+  private startSession(
+    eventId: string,
+    timestamp: number,
+    now: number,
+    timedOut: boolean,
+  ): boolean {
     let started = true;
     this.commit((d, stored) => {
       started = true;
-      if (stored !== undefined && this.canJoin(d, stored, now)) {
-        // Processes (or instances) whose first events come at the same moment share a session.
-        this.adopt(d, stored);
+      const join =
+        stored !== undefined &&
+        (this.canJoin(d, stored, now) || (timedOut && this.keptAlive(d, stored, now)));
+      if (join) {
+        // Processes (or instances) whose first events come at the same moment share a session,
+        // and one that stamps rarely does not cut the session another keeps going.
+        this.merge(d, stored);
         d.state.newSessionDue = false;
         touch(d.state, now);
         started = false;
@@ -470,10 +492,28 @@ export class ClientSession {
   }
 
   /**
+   * Whether another writer was active in our session after our own last activity, so that it is
+   * still live although it expired by what this instance saw. Judged on that writer's activity
+   * under the timeout of the state it recorded with it (SPEC 3: the state before the event).
+   */
+  private keptAlive(d: Draft, stored: StoredSession, now: number): boolean {
+    const last = stored.lastActivity;
+    return (
+      stored.sessionId !== null &&
+      stored.sessionId === d.state.sessionId &&
+      !stored.newSessionDue &&
+      stored.anonymous === this.anonymous &&
+      last !== null &&
+      last > (d.state.lastActivity ?? Number.NEGATIVE_INFINITY) &&
+      !this.isOver(last, now, this.timeoutOf(stored.isBackground))
+    );
+  }
+
+  /**
    * Makes the state, changed by `edit`, durable, reserving event indexes ahead. Reads the store
    * first, inside one transaction, and merges what it holds before `edit` judges anything, so
    * that another process using the same store is never contradicted: a newer session there is
-   * adopted, indexes it reserved are skipped.
+   * adopted, indexes it reserved are skipped, its later activity is kept.
    */
   private persist(edit?: (d: Draft) => void, exact = false): void {
     const wasDurable = this.isDurable();
@@ -550,17 +590,27 @@ export class ClientSession {
   }
 
   private merge(d: Draft, stored: StoredSession): void {
-    if (stored.sessionIndex > d.state.sessionIndex && stored.sessionId !== null) {
+    if (stored.sessionId === null) return;
+    if (stored.sessionIndex > d.state.sessionIndex) {
       this.adopt(d, stored);
-    } else if (stored.sessionId === d.state.sessionId && stored.eventIndex > d.reserved) {
+    } else if (stored.sessionId === d.state.sessionId) {
       // Someone else reserved indexes of this session beyond ours: never hand those out.
-      d.issued = Math.max(d.issued, stored.eventIndex);
-      d.reserved = stored.eventIndex;
+      if (stored.eventIndex > d.reserved) {
+        d.issued = Math.max(d.issued, stored.eventIndex);
+        d.reserved = stored.eventIndex;
+      }
       if (stored.newSessionDue) d.state.newSessionDue = true;
+      d.state.lastActivity = later(d.state.lastActivity, stored.lastActivity);
     }
   }
 
-  /** Takes over a newer session from the store, skipping every index reserved in it. */
+  /**
+   * Takes over a newer session from the store, skipping every index reserved in it. A new
+   * session this instance had due is the one found (as when joining it in startSession); what
+   * is asked for now is applied after the merge. One of the other mode is taken as it is, so
+   * that the store keeps naming it rightly; the next event starts a session of this instance's
+   * mode (see isDue) instead of reporting it.
+   */
   private adopt(d: Draft, stored: StoredSession): void {
     const s = d.state;
     s.sessionId = stored.sessionId;
@@ -568,7 +618,8 @@ export class ClientSession {
     s.sessionIndex = stored.sessionIndex;
     s.firstEventId = stored.firstEventId;
     s.firstEventTimestamp = stored.firstEventTimestamp;
-    s.newSessionDue = s.newSessionDue || stored.newSessionDue;
+    s.lastActivity = later(s.lastActivity, stored.lastActivity);
+    s.newSessionDue = stored.newSessionDue;
     s.anonymous = stored.anonymous;
     d.issued = stored.eventIndex;
     d.reserved = stored.eventIndex;
@@ -578,7 +629,8 @@ export class ClientSession {
     if (exact) {
       d.state.eventIndex = d.issued;
     } else {
-      if (d.issued >= d.reserved) {
+      // A session that is over needs no more indexes: the next event starts another.
+      if (d.issued >= d.reserved && !this.isDue(d.state)) {
         d.reserved = d.issued + this.nextReservation(d);
       }
       d.state.eventIndex = d.reserved;
@@ -695,7 +747,8 @@ export class ClientSession {
     if (s.sessionId === null || s.firstEventId === null || s.firstEventTimestamp === null) {
       return null;
     }
-    const anonymous = s.anonymous;
+    // Either mode hides the real ids; stamp() never reports a session of the other mode anyway.
+    const anonymous = s.anonymous || this.anonymous;
     return {
       userId: anonymous ? ANONYMOUS_USER_ID : s.userId,
       sessionId: s.sessionId,
@@ -799,6 +852,11 @@ function toState(stored: StoredSession): State {
 /** Moves `lastActivity` forward, never back. */
 function touch(state: State, now: number): void {
   if (state.lastActivity === null || now > state.lastActivity) state.lastActivity = now;
+}
+
+function later(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  return b === null ? a : Math.max(a, b);
 }
 
 /** The file of a store that names one (as {@link SqliteSessionStore} does), for messages. */
