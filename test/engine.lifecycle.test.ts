@@ -285,6 +285,31 @@ describe('anonymous mode (SPEC 2)', () => {
     assert.equal(session.stamp(eventId(), clock.time).previousSessionId, c.sessionId);
   });
 
+  test('leaving it, the store keeps the real previous id; the entity names none, also after a restart', () => {
+    const path = freshPath();
+    const clock = new FakeClock();
+    const open = () =>
+      new ClientSession({ store: new SqliteSessionStore({ path }), clock: clock.now });
+    const a = open();
+    a.setAnonymous(true);
+    const anonymous = a.stamp(eventId(), clock.time);
+    a.setAnonymous(false);
+    const identified = a.stamp(eventId(), clock.time);
+    assert.equal(identified.previousSessionId, null);
+    const reader = new SqliteSessionStore({ path, checkpointInWorker: false });
+    assert.equal(reader.getSession()?.previousSessionId, anonymous.sessionId);
+    reader.close();
+
+    // Killed, and started again: the same session, still not tied to the anonymous one.
+    const b = open();
+    const resumed = b.stamp(eventId(), clock.time);
+    assert.equal(resumed.sessionId, identified.sessionId);
+    assert.equal(resumed.previousSessionId, null);
+    b.startNewSession();
+    assert.equal(b.stamp(eventId(), clock.time).previousSessionId, identified.sessionId);
+    b.close();
+  });
+
   test('starting with the option changed from the stored session starts a new session', () => {
     const path = freshPath();
     const clock = new FakeClock();

@@ -8,6 +8,7 @@ import { describeStoreError } from './describeStoreError';
 import type { SessionStore, StoredSession } from './SessionStore';
 import { readSessionOptions } from './sessionOptions';
 import { isValidUserId, salvageStoredSession, storedSessionProblem } from './storedSession';
+import type { EngineRecord } from './storedSession';
 import { assertEventId, assertTimestamp, assertTimeoutSeconds, describeValue } from './validate';
 
 export interface ClientSessionOptions {
@@ -78,7 +79,7 @@ const SHARED_WINDOW_MS = 10_000;
 const LAST_ACTIVITY_FLUSH_MS = 1000;
 
 /** Mutable working copy of the stored record. */
-type State = { -readonly [K in keyof StoredSession]: StoredSession[K] };
+type State = { -readonly [K in keyof EngineRecord]-?: EngineRecord[K] };
 
 /**
  * What a write may change. A write works on a copy (a draft), and the engine takes the copy
@@ -460,11 +461,13 @@ export class ClientSession {
       // Another process may have started sessions since we last looked: count past them.
       const base =
         stored !== undefined && stored.sessionIndex > d.state.sessionIndex ? stored : d.state;
-      // Leaving anonymous mode must not link the anonymous session to the real user.
-      const previousSessionId = base.anonymous && !this.anonymous ? null : base.sessionId;
+      const previousSessionId = base.sessionId;
+      const previousAnonymous = base.sessionId !== null && base.anonymous;
       const sessionIndex = base.sessionIndex + 1;
       const s = d.state;
+      // The store keeps the real id; the entity leaves it out after an anonymous session.
       s.previousSessionId = previousSessionId;
+      s.previousAnonymous = previousAnonymous;
       s.sessionId = randomUUID();
       s.sessionIndex = sessionIndex;
       s.eventIndex = 0;
@@ -615,6 +618,7 @@ export class ClientSession {
     const s = d.state;
     s.sessionId = stored.sessionId;
     s.previousSessionId = stored.previousSessionId;
+    s.previousAnonymous = (stored as EngineRecord).previousAnonymous === true;
     s.sessionIndex = stored.sessionIndex;
     s.firstEventId = stored.firstEventId;
     s.firstEventTimestamp = stored.firstEventTimestamp;
@@ -754,7 +758,9 @@ export class ClientSession {
       sessionId: s.sessionId,
       sessionIndex: s.sessionIndex,
       eventIndex,
-      previousSessionId: anonymous ? null : s.previousSessionId,
+      // Null while anonymous, and in the session after an anonymous one: naming the anonymous
+      // session next to the real user id would tie its events to that user.
+      previousSessionId: anonymous || s.previousAnonymous ? null : s.previousSessionId,
       storageMechanism: this.store.storageMechanism,
       firstEventId: s.firstEventId,
       firstEventTimestamp: s.firstEventTimestamp,
@@ -817,6 +823,7 @@ function emptyState(userId: string, isBackground: boolean, anonymous: boolean): 
     userId,
     sessionId: null,
     previousSessionId: null,
+    previousAnonymous: false,
     sessionIndex: 0,
     eventIndex: 0,
     firstEventId: null,
@@ -832,12 +839,13 @@ function emptyState(userId: string, isBackground: boolean, anonymous: boolean): 
  * The engine's working copy of a record: its known keys only, always in one object shape (a
  * spread copy would give the state the hot path reads a slower shape).
  */
-function toState(stored: StoredSession): State {
+function toState(stored: EngineRecord): State {
   return {
     version: 1,
     userId: stored.userId,
     sessionId: stored.sessionId,
     previousSessionId: stored.previousSessionId,
+    previousAnonymous: stored.previousAnonymous === true,
     sessionIndex: stored.sessionIndex,
     eventIndex: stored.eventIndex,
     firstEventId: stored.firstEventId,

@@ -3,6 +3,20 @@ import { validate as isUuid } from 'uuid';
 import { ClientSessionError } from '../shared/errors';
 import type { StoredSession } from './SessionStore';
 
+/**
+ * The session record as the engine writes it: {@link StoredSession} plus what only the engine
+ * reads. Stores keep it as they were given it (plain JSON), extra keys included.
+ */
+export interface EngineRecord extends StoredSession {
+  /**
+   * Whether the session before this one was anonymous. Its id stays in `previousSessionId` (the
+   * store keeps the real ids), but the entity reports `null` for it, so that the first session
+   * after anonymous mode does not tie the anonymous session to the real user. Missing in
+   * records written before it existed: `false`.
+   */
+  readonly previousAnonymous?: boolean;
+}
+
 /** A lowercase UUID, as the `client_session` schema wants `userId` and `sessionId`. */
 const LOWERCASE_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -42,6 +56,9 @@ function layoutProblem(record: Record<string, unknown>): string | undefined {
   }
   for (const key of ['isBackground', 'newSessionDue', 'anonymous'] as const) {
     if (typeof record[key] !== 'boolean') return `has a bad ${key}`;
+  }
+  if (record.previousAnonymous !== undefined && typeof record.previousAnonymous !== 'boolean') {
+    return 'has a bad previousAnonymous';
   }
   return undefined;
 }
