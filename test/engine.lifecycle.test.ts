@@ -214,6 +214,22 @@ describe('restart (SPEC 6)', () => {
     b.close();
   });
 
+  test('getSnapshot() after a restart shows no entity until the first stamp', () => {
+    const path = freshPath();
+    const clock = new FakeClock();
+    const a = reopen(path, clock);
+    let last = a.stamp(eventId(), clock.time);
+    for (let i = 0; i < 4; i++) last = a.stamp(eventId(), clock.time);
+    // Crash: the store holds the reservation (128), not the last index handed out (5).
+    const b = reopen(path, clock);
+    assert.equal(b.getSnapshot().entity, null, 'no index that was never handed out');
+    assert.equal(b.getSnapshot().newSessionDue, false, 'the session goes on');
+    const next = b.stamp(eventId(), clock.time);
+    assert.equal(next.sessionId, last.sessionId);
+    assert.deepEqual(b.getSnapshot().entity, next);
+    b.close();
+  });
+
   test('startNewSession() survives a restart, and calling it twice rotates once', () => {
     const path = freshPath();
     const clock = new FakeClock();

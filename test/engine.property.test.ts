@@ -296,6 +296,7 @@ function runModel(commands: Command[], path: string): void {
         unsure ||= expired === undefined;
         const anonymous = cmd.switchMode ? !model.anonymous : model.anonymous;
         session = openOn(path, clock, { ...cmd, anonymous }, opened);
+        assert.equal(session.getSnapshot().entity, null, 'no entity before the first stamp');
         model.activity(now, expired ?? false);
         if (model.hasSession && !cmd.continueOnRestart) model.due = true;
         model.anonymous = anonymous;

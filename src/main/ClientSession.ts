@@ -175,7 +175,6 @@ export class ClientSession {
     this.issued = stored.eventIndex;
     this.reserved = stored.eventIndex;
     this.persistedLastActivity = stored.lastActivity;
-    this.lastEntity = this.entityOf(this.issued);
 
     // A start is a transition out of "closed", and closed time counts as background time: from
     // the quit after close(), which records it, from the last activity after a crash.
@@ -331,7 +330,11 @@ export class ClientSession {
     this.emitChange();
   }
 
-  /** What the session looks like now. Never starts or rotates a session, nor reads the store. */
+  /**
+   * What the session looks like now. Never starts or rotates a session, and never reads the
+   * store: `entity` is the one of the last event this instance stamped (`null` before its
+   * first, also after a restart), so that it never shows an index that was not handed out.
+   */
   getSnapshot(): SessionSnapshot {
     const timeoutMs = this.currentTimeoutMs();
     const { lastActivity, isBackground } = this.state;

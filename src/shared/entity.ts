@@ -57,7 +57,10 @@ export interface SelfDescribingJson<T = Record<string, unknown>> {
  * only: it crosses the IPC boundary as it is.
  */
 export interface SessionSnapshot {
-  /** The entity of the current session as of its last event, or `null` before any session. */
+  /**
+   * The entity of the last event this process stamped, or `null` before its first (also after
+   * a restart: the store holds the event indexes reserved ahead, not the last one handed out).
+   */
   readonly entity: ClientSessionEntity | null;
   /** Whether the app is in the background (no window of it focused). */
   readonly isBackground: boolean;
