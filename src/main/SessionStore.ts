@@ -2,7 +2,16 @@ import type { StorageMechanism } from '../shared/entity';
 
 /**
  * The state a store keeps for one session. Plain JSON: stores may serialise it as they
- * like, but must give back what they were given.
+ * like, but must give back what they were given, keys this type does not name included (the
+ * engine adds `previousAnonymous`, whether the session before was anonymous).
+ *
+ * @remarks
+ * The engine checks every record a store returns. One it cannot use (a key missing, an id that
+ * is not a lowercase UUID, an index that is not a whole number in the schema's range) is
+ * reported once and replaced by a new session that keeps whatever valid user id and session
+ * count it held. A store whose calls throw makes the engine's call throw `STORE_FAILED`, the
+ * store's error as its `cause`; `createClientSession` wraps every store in a `ResilientStore`,
+ * which keeps the run going in memory instead.
  */
 export interface StoredSession {
   /** Layout version of this record; a store refuses records newer than it knows. */
