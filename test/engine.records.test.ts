@@ -1,6 +1,7 @@
 // What the engine does with what a store gives back: records that cannot be used, and stores
 // that fail. Records are checked as they are read, never trusted.
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
@@ -8,6 +9,7 @@ import Database from 'better-sqlite3';
 
 import { ClientSession, MemorySessionStore, SqliteSessionStore } from '../src/main';
 import type { ClientSessionEntity, SessionStore, StoredSession } from '../src/main';
+import { openSqliteStore } from '../src/main/openSqliteStore';
 import { FakeClock } from './support/clock';
 import { eventId } from './support/ids';
 import { recordingLogger } from './support/reliability';
@@ -113,6 +115,40 @@ describe('a record that cannot be used is an unreadable session, not a crash', (
     assert.equal(logger.count('warn'), 1);
     assert.equal(store.getSession()?.userId, first.userId, 'the bad record was written over');
   });
+
+  for (const [what, change] of [
+    ['a key missing', { anonymous: undefined }],
+    ['a value of the wrong type', { isBackground: 'no' }],
+  ] as const) {
+    test(`openSqliteStore holding a record with ${what}: the file and its user id are kept`, () => {
+      const dir = tempDir();
+      const path = join(dir, 'client-session.sqlite');
+      const logger = recordingLogger();
+      const first = new ClientSession({ store: openSqliteStore({ path, logger }), logger });
+      const { userId, sessionIndex } = first.stamp(eventId(), Date.now());
+      first.close();
+      const db = new Database(path);
+      const row = db.prepare('SELECT data FROM sessions').pluck().get() as string;
+      db.prepare('UPDATE sessions SET data = ?').run(
+        JSON.stringify({ ...JSON.parse(row), ...change }),
+      );
+      db.close();
+
+      const session = new ClientSession({ store: openSqliteStore({ path, logger }), logger });
+      const entity = session.stamp(eventId(), Date.now());
+      assertValidClientSession(entity);
+      assert.equal(entity.userId, userId, 'the installation keeps its user id');
+      assert.equal(entity.sessionIndex, sessionIndex + 1, 'the count of sessions goes on');
+      assert.equal(entity.storageMechanism, 'SQLITE');
+      assert.equal(logger.count('warn'), 1, JSON.stringify(logger.lines));
+      assert.deepEqual(
+        readdirSync(dir).filter((name) => !/^client-session\.sqlite(-wal|-shm)?$/.test(name)),
+        [],
+        'nothing was set aside',
+      );
+      session.close();
+    });
+  }
 
   test('a SQLite store holding a record with a bad user id', () => {
     const path = join(tempDir(), 'bob.sqlite');

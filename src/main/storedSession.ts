@@ -89,16 +89,25 @@ function formatProblem(record: StoredSession): string | undefined {
 }
 
 /**
- * Checks that data read back from a store is a session record of the layout this version
- * reads, and returns it typed. Throws a `STORE_FAILED` error naming the first problem
- * otherwise. Stores use it on what they read from their files; the engine checks every record
- * again, values included, with {@link storedSessionProblem}.
+ * Checks that data read back from a store is a session record of a layout this version reads,
+ * and returns it. Throws a `STORE_FAILED` error when it is not a record at all or of another
+ * layout version (a newer version of the package wrote it: the store is not this version's to
+ * use). Stores use it on what they read from their files.
+ *
+ * @remarks
+ * A record of this layout with a bad value in it is returned as it is: the engine checks every
+ * record it reads with {@link storedSessionProblem} and replaces one it cannot use, keeping
+ * what is still valid of it (the user id, the count of sessions). Refused here, it would make
+ * the whole store unusable, and `openSqliteStore` would set the file aside with the
+ * installation's user id in it.
  */
 export function parseStoredSession(value: unknown, source: string): StoredSession {
-  const problem =
-    value === null || typeof value !== 'object' || Array.isArray(value)
-      ? 'is not an object'
-      : layoutProblem(value as Record<string, unknown>);
+  let problem: string | undefined;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    problem = 'is not an object';
+  } else if ((value as { version?: unknown }).version !== 1) {
+    problem = layoutProblem(value as Record<string, unknown>);
+  }
   if (problem !== undefined) {
     throw new ClientSessionError('STORE_FAILED', `the session stored in ${source} ${problem}`);
   }
