@@ -179,3 +179,27 @@ describe('an idle instance writing the store', () => {
     restarted.close();
   });
 });
+
+describe('a new-session request on a shared store', () => {
+  test('made again after another process answered the first one, is still honoured', () => {
+    const clock = new FakeClock();
+    const { open } = sharedStore(clock);
+    const a = open();
+    const b = open();
+    const first = a.stamp(eventId(), clock.time);
+    a.startNewSession();
+    clock.advance(100);
+    const started = b.stamp(eventId(), clock.time);
+    assert.equal(started.sessionIndex, first.sessionIndex + 1, 'b answered the first request');
+
+    clock.advance(100);
+    a.startNewSession();
+    clock.advance(100);
+    const next = a.stamp(eventId(), clock.time);
+    assert.notEqual(next.sessionId, started.sessionId, 'the second request was not lost');
+    assert.equal(next.sessionIndex, started.sessionIndex + 1);
+    assert.equal(next.previousSessionId, started.sessionId);
+    a.close();
+    b.close();
+  });
+});

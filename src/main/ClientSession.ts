@@ -264,11 +264,13 @@ export class ClientSession {
   /** The next event starts a new session. Stored at once, so it survives a restart. */
   startNewSession(): void {
     this.assertOpen('startNewSession');
-    if (this.state.newSessionDue) return;
+    const wasDue = this.state.newSessionDue;
+    // Written even when this instance had a request already: another process on the store may
+    // have started a session since, which answered that one but not this.
     this.persist((d) => {
       d.state.newSessionDue = true;
     });
-    this.emitChange();
+    if (!wasDue) this.emitChange();
   }
 
   /**
