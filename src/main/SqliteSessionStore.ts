@@ -62,7 +62,8 @@ export interface SqliteSessionStoreOptions {
   readonly logger?: Logger;
 }
 
-const KNOWN: Record<keyof SqliteSessionStoreOptions, true> = {
+/** The options' names, for the warning about unknown ones; `openSqliteStore` takes them too. */
+export const SQLITE_STORE_OPTION_NAMES: Record<keyof SqliteSessionStoreOptions, true> = {
   path: true,
   name: true,
   busyTimeoutMs: true,
@@ -124,7 +125,7 @@ export class SqliteSessionStore implements SessionStore {
     assertSqliteStoreOptions(options, 'new SqliteSessionStore(options)');
     warnUnknownOptions(
       options,
-      KNOWN,
+      SQLITE_STORE_OPTION_NAMES,
       'new SqliteSessionStore()',
       options.logger ?? createConsoleLogger(),
     );

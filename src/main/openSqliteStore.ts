@@ -5,7 +5,12 @@ import { createConsoleLogger } from '../shared/logger';
 import type { Logger } from '../shared/logger';
 import { describeStoreError } from './describeStoreError';
 import { ResilientStore } from './ResilientStore';
-import { SQLITE_SCHEMA_VERSION, SqliteSessionStore, loadBetterSqlite3 } from './SqliteSessionStore';
+import {
+  SQLITE_SCHEMA_VERSION,
+  SQLITE_STORE_OPTION_NAMES,
+  SqliteSessionStore,
+  loadBetterSqlite3,
+} from './SqliteSessionStore';
 import type { SqliteSessionStoreOptions } from './SqliteSessionStore';
 import type { SqliteDatabase, SqliteDatabaseConstructor } from './SqliteDatabase';
 import { assertSqliteStoreOptions } from './sqliteStoreOptions';
@@ -29,12 +34,7 @@ export interface OpenSqliteStoreOptions extends SqliteSessionStoreOptions {
 }
 
 const KNOWN: Record<keyof OpenSqliteStoreOptions, true> = {
-  path: true,
-  name: true,
-  busyTimeoutMs: true,
-  Database: true,
-  checkpointInWorker: true,
-  logger: true,
+  ...SQLITE_STORE_OPTION_NAMES,
   retryAfterMs: true,
   maxRetryAfterMs: true,
   clock: true,
