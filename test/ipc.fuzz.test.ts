@@ -14,9 +14,10 @@ import {
   isSubscriptionId,
 } from '../src/shared/ipc';
 import type { IpcResult } from '../src/shared/ipc';
-import { APP_PAGE, startMain } from './support/fakeIpc';
+import { startMain } from './support/fakeIpc';
 import type { FakePage } from './support/fakeIpc';
 import { eventId } from './support/ids';
+import { openFuzzSenders } from './support/ipcFuzz';
 
 const RUNS = 600;
 const CHANNEL_LIST = Object.values(CHANNELS).filter((channel) => channel !== CHANNELS.changed);
@@ -166,17 +167,7 @@ function setup() {
   const main = startMain();
   main.session.stamp(eventId(), main.clock.time);
   main.clock.advanceSeconds(30);
-  const allowed = main.app.openWindow(APP_PAGE);
-  const closed = main.app.openWindow(APP_PAGE);
-  main.app.close(closed);
-  const senders: Record<string, FakePage> = {
-    allowed,
-    iframe: main.app.openIframe(allowed, APP_PAGE),
-    webview: main.app.openWebview(allowed, APP_PAGE),
-    foreign: main.app.openWindow('https://evil.example/'),
-    view: main.app.openView(APP_PAGE),
-    closed,
-  };
+  const senders = openFuzzSenders(main);
   const state = () => ({ stored: main.store.getSession(), snapshot: main.session.getSnapshot() });
   return { main, senders, state, before: state() };
 }

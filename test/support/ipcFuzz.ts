@@ -83,9 +83,28 @@ const request = fc.oneof(
     }),
   },
 );
+/**
+ * One page the app allows and one of each kind main must refuse: an iframe, a `<webview>`, a
+ * foreign origin, a `WebContentsView`, a closed window. Shared by the fuzz test and
+ * `npm run reliability`.
+ */
+export function openFuzzSenders(main: ReturnType<typeof startMain>): Record<string, FakePage> {
+  const allowed = main.app.openWindow(APP_PAGE);
+  const closed = main.app.openWindow(APP_PAGE);
+  main.app.close(closed);
+  return {
+    allowed,
+    iframe: main.app.openIframe(allowed, APP_PAGE),
+    webview: main.app.openWebview(allowed, APP_PAGE),
+    foreign: main.app.openWindow('https://evil.example/'),
+    view: main.app.openView(APP_PAGE),
+    closed,
+  };
+}
+
 const senderName = fc.oneof(
   { weight: 6, arbitrary: fc.constant('allowed') },
-  { weight: 1, arbitrary: fc.constantFrom('iframe', 'webview', 'foreign', 'closed') },
+  { weight: 1, arbitrary: fc.constantFrom('iframe', 'webview', 'foreign', 'view', 'closed') },
 );
 
 /** Replaces every `{ hostile: name }` placeholder with a fresh hostile value. */
@@ -111,16 +130,7 @@ function materialise(value: unknown, made = hostile()): unknown {
 export async function fuzzIpc(runs: number, seed: number): Promise<IpcFuzzReport> {
   const main = startMain();
   main.session.stamp(eventId(), main.clock.time);
-  const allowed = main.app.openWindow(APP_PAGE);
-  const closed = main.app.openWindow(APP_PAGE);
-  main.app.close(closed);
-  const senders: Record<string, FakePage> = {
-    allowed,
-    iframe: main.app.openIframe(allowed, APP_PAGE),
-    webview: main.app.openWebview(allowed, APP_PAGE),
-    foreign: main.app.openWindow('https://evil.example/'),
-    closed,
-  };
+  const senders = openFuzzSenders(main);
   const state = () => ({ stored: main.store.getSession(), snapshot: main.session.getSnapshot() });
   const before = state();
   const failures: string[] = [];
